@@ -1,0 +1,137 @@
+"""Typed settings: ``reportflow.toml`` plus ``REPORTFLOW_*`` environment variables.
+
+This is the one place that reads the environment. Precedence, highest first:
+keyword arguments, ``REPORTFLOW_*`` variables (nested with ``__``, e.g.
+``REPORTFLOW_CONNECTIONS__WAREHOUSE``), ``REPORTFLOW_*_FILE`` variables (the
+value is read from that file, for secrets), the TOML file named by
+``REPORTFLOW_CONFIG`` (default ``./reportflow.toml``), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "REPORTFLOW_"
+DEFAULT_CONFIG_FILE = "reportflow.toml"
+DEFAULT_HOME = Path(".reportflow")
+DEFAULT_LEASE_SECONDS = 30.0
+DEFAULT_HEARTBEAT_SECONDS = 10.0
+DEFAULT_GRACE_SECONDS = 30.0
+DEFAULT_CONCURRENCY = 8
+
+
+class RunnerSettings(BaseModel):
+    """How a runner pool behaves."""
+
+    concurrency: int = Field(DEFAULT_CONCURRENCY, ge=0)
+    min_concurrency: int = Field(1, ge=0)
+    max_concurrency: int = Field(64, ge=1)
+    lease_seconds: float = Field(DEFAULT_LEASE_SECONDS, gt=0)
+    heartbeat_seconds: float = Field(DEFAULT_HEARTBEAT_SECONDS, gt=0)
+    grace_seconds: float = Field(DEFAULT_GRACE_SECONDS, ge=0)
+    claim_batch: int = Field(16, ge=1)
+
+
+class _FileSecretsSource(PydanticBaseSettingsSource):
+    """``REPORTFLOW_X_FILE=/run/secrets/x`` sets ``x`` to the file's contents."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in os.environ.items():
+            if not (key.startswith(ENV_PREFIX) and key.endswith("_FILE")):
+                continue
+            if key == f"{ENV_PREFIX}CONFIG_FILE":
+                continue
+            name = key[len(ENV_PREFIX) : -len("_FILE")].lower()
+            content = Path(value).read_text(encoding="utf-8").strip()
+            parts = name.split("__")
+            target = out
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = content
+        return out
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with defaults that run the embedded mode."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    home: Path = DEFAULT_HOME
+    """Directory for the embedded mode's databases and artifacts."""
+    database_url: str | None = None
+    """The requestor's store; default ``sqlite:///{home}/reportflow.db``."""
+    queue_url: str | None = None
+    """The queue; default: the same SQLite database as the store."""
+    artifacts_url: str | None = None
+    """Where artifacts go; default ``{home}/artifacts``."""
+    catalog: list[Path] = Field(default_factory=lambda: [Path("reports")])
+    """Directories (or files) holding ``*.yaml`` report definitions."""
+    connections: dict[str, str] = Field(default_factory=dict)
+    """Named source/target connections: SQLAlchemy URLs, file globs, HTTP JSON URLs."""
+    runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            _FileSecretsSource(settings_cls),
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        )
+
+    # Derived locations for the embedded default.
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'reportflow.db'}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or self.resolved_database_url
+
+    @property
+    def resolved_artifacts_url(self) -> str:
+        return self.artifacts_url or str(self.home / "artifacts")
+
+    def connection_url(self, name: str) -> str:
+        """The URL of a named connection; ``warehouse`` defaults to the demo warehouse."""
+        from reportflow.errors import ConfigError
+
+        if name in self.connections:
+            return self.connections[name]
+        if name == "warehouse":
+            return f"sqlite:///{self.home / 'warehouse.db'}"
+        known = ", ".join(sorted({*self.connections, "warehouse"}))
+        raise ConfigError(f"unknown connection {name!r} (configured: {known})")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment and the TOML file."""
+    return Settings(**overrides)
