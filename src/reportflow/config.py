@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     """Directories (or files) holding ``*.yaml`` report definitions."""
     connections: dict[str, str] = Field(default_factory=dict)
     """Named source/target connections: SQLAlchemy URLs, file globs, HTTP JSON URLs."""
-    runner: RunnerSettings = Field(default_factory=RunnerSettings)
+    runner: RunnerSettings = Field(default_factory=lambda: RunnerSettings())
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
 

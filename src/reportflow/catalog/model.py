@@ -139,7 +139,7 @@ class ReportDefinition(BaseModel):
     transform: list[TransformStep] = Field(default_factory=list)
     formats: list[OutputFormat] = Field(default_factory=lambda: [OutputFormat.CSV])
     chart: ChartSpec | None = None
-    limits: Limits = Field(default_factory=Limits)
+    limits: Limits = Field(default_factory=lambda: Limits())
     load: LoadTarget | None = None
     roles: list[str] = Field(default_factory=list)
     """Roles allowed to request it; empty means every authenticated user."""
