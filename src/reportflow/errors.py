@@ -15,6 +15,9 @@
     │   ├── LoadError            writing into a target table failed
     │   └── RowLimitError        the report produced more rows than its limit
     ├── ArtifactError            the artifact store cannot write or read
+    ├── WebhookError             signing, verifying or delivering a webhook
+    │   ├── WebhookVerificationError  missing headers, bad signature, stale timestamp
+    │   └── WebhookDeliveryError      the endpoint refused or could not be reached
     └── RunnerError              the runner pool was misused
 
 Errors from drivers and libraries are translated at the boundary with
@@ -110,6 +113,18 @@ class RowLimitError(ETLError):
 
 class ArtifactError(ReportflowError):
     """The artifact store cannot write or read."""
+
+
+class WebhookError(ReportflowError):
+    """Signing, verifying or delivering a webhook went wrong."""
+
+
+class WebhookVerificationError(WebhookError):
+    """An inbound webhook is unsigned, wrongly signed or outside the time tolerance."""
+
+
+class WebhookDeliveryError(WebhookError):
+    """An outbound webhook could not be delivered (or the message is unknown)."""
 
 
 class RunnerError(ReportflowError):
