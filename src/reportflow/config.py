@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     connections: dict[str, str] = Field(default_factory=dict)
     """Named source/target connections: SQLAlchemy URLs, file globs, HTTP JSON URLs."""
     runner: RunnerSettings = Field(default_factory=lambda: RunnerSettings())
+    notifier_config: Path | None = None
+    """The notifier's ``notifier.yaml`` (receivers, routes, auth); None: nothing routed."""
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
 
