@@ -1,0 +1,142 @@
+"""Artifacts in a local directory: ``<root>/<job id>/<report>.<ext>``.
+
+Renderers write into ``<root>/.staging``; :meth:`LocalArtifactStore.put_file`
+hashes the finished file and renames it into place, so a reader sees either
+nothing or the whole artifact. Staging shares the root's filesystem, which keeps
+the final move a rename; when it does not (a store given a foreign staging
+file), the file is copied next to its target first and then renamed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from reportflow.artifacts.base import Artifact, ArtifactStore
+from reportflow.artifacts.keys import check_key
+from reportflow.errors import ArtifactError
+
+STAGING_DIR = ".staging"
+HASH_CHUNK = 1024 * 1024
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _copy_and_hash(src: Path, dst: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        while chunk := fin.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            fout.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _move_into_place(src: Path, dst: Path) -> tuple[str, int]:
+    """Move ``src`` to ``dst`` atomically, returning its sha256 and size."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.stat().st_dev == dst.parent.stat().st_dev:
+        sha, size = _hash_file(src)
+        os.replace(src, dst)
+        return sha, size
+    tmp = dst.with_name(f".{dst.name}.part")
+    try:
+        sha, size = _copy_and_hash(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    src.unlink(missing_ok=True)
+    return sha, size
+
+
+def _remove(path: Path, root: Path) -> None:
+    path.unlink(missing_ok=True)
+    # Drop the job directory once its last artifact is gone.
+    parent = path.parent
+    if parent != root and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+
+
+class LocalArtifactStore(ArtifactStore):
+    """Artifacts as files under ``root``."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"LocalArtifactStore({str(self.root)!r})"
+
+    def path_of(self, key: str) -> Path:
+        """The file an artifact key maps to (it may not exist)."""
+        return self.root.joinpath(*check_key(key).split("/"))
+
+    def staging_dir(self) -> Path:
+        staging = self.root / STAGING_DIR
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"artifact store {self.root}: cannot create staging dir: {exc.strerror}"
+            raise ArtifactError(msg) from exc
+        return staging
+
+    def check_writable(self) -> None:
+        """Raise ArtifactError unless files can be created under the root."""
+        probe = self.staging_dir() / f".probe-{os.getpid()}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            msg = f"artifact store {self.root} is not writable: {exc.strerror}"
+            raise ArtifactError(msg) from exc
+
+    async def put_file(
+        self, key: str, path: Path, *, name: str, format: str, content_type: str, rows: int
+    ) -> Artifact:
+        target = self.path_of(key)
+        try:
+            sha, size = await asyncio.to_thread(_move_into_place, Path(path), target)
+        except OSError as exc:
+            raise ArtifactError(f"artifact {key!r}: cannot store {path}: {exc}") from exc
+        return Artifact(
+            key=key,
+            name=name,
+            format=format,
+            content_type=content_type,
+            size=size,
+            rows=rows,
+            sha256=sha,
+            location=str(target),
+        )
+
+    def open(self, key: str, chunk_size: int = 64 * 1024) -> AsyncIterator[bytes]:
+        path = self.path_of(key)
+        if not path.is_file():
+            raise ArtifactError(f"artifact {key!r} not found in {self.root}")
+        return self._read(path, chunk_size)
+
+    async def _read(self, path: Path, chunk_size: int) -> AsyncIterator[bytes]:
+        fh = await asyncio.to_thread(path.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(fh.read, chunk_size):
+                yield chunk
+        finally:
+            fh.close()
+
+    async def delete(self, key: str) -> None:
+        path = self.path_of(key)
+        await asyncio.to_thread(_remove, path, self.root)
+
+    async def exists(self, key: str) -> bool:
+        return await asyncio.to_thread(self.path_of(key).is_file)
