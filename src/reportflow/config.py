@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     """Where artifacts go; default ``{home}/artifacts``."""
     catalog: list[Path] = Field(default_factory=lambda: [Path("reports")])
     """Directories (or files) holding ``*.yaml`` report definitions."""
+    catalog_modules: list[str] = Field(default_factory=list)
+    """Python modules to import for their ``@report`` functions (the demo ones always load)."""
     connections: dict[str, str] = Field(default_factory=dict)
     """Named source/target connections: SQLAlchemy URLs, file globs, HTTP JSON URLs."""
     runner: RunnerSettings = Field(default_factory=lambda: RunnerSettings())

@@ -61,12 +61,17 @@ class Source(BaseModel):
     file connections it is an optional glob relative to the connection; for
     HTTP connections it is a path appended to the base URL (query parameters
     come from ``params``), and ``records`` is a dotted path to the row list.
+
+    ``query_file`` names a file holding the query, relative to the YAML file;
+    the catalog reads it into ``query`` when it loads the definition, so the
+    ETL only ever looks at ``query``.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     connection: str
     query: str | None = None
+    query_file: str | None = None
     records: str | None = None
 
 

@@ -1,0 +1,1 @@
+"""reportflow.demo: the demo warehouse and the Python demo reports."""
