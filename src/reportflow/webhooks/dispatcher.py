@@ -1,0 +1,191 @@
+"""The task that empties the outbox: send due messages, record, reschedule."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from reportflow.errors import WebhookError
+from reportflow.metrics import OUTBOX_BACKLOG
+from reportflow.webhooks.delivery import DeliveryAttempt, Outcome, WebhookClient, encode_payload
+from reportflow.webhooks.outbox import ClaimedMessage, MessageState, Outbox
+from reportflow.webhooks.schedule import RetrySchedule
+
+DEFAULT_POLL_SECONDS = 5.0
+DEFAULT_BATCH_SIZE = 16
+DEFAULT_LEASE_SECONDS = 120.0
+
+log = logging.getLogger("reportflow.webhooks")
+
+
+class OutboxDispatcher:
+    """Delivers the outbox's messages for a set of endpoints until stopped.
+
+    It wakes at once when a message is added through the same :class:`Outbox`
+    object, when the earliest retry falls due, and at least every
+    ``poll_interval`` seconds (which covers messages added by other processes).
+    Messages pending when it starts, left by an earlier process, are sent first.
+
+    Args:
+        outbox: where messages are stored.
+        clients: one client per endpoint; a message goes to the client whose
+            ``endpoint`` name matches the message's. Messages for endpoints not
+            listed here are left alone (another dispatcher may own them).
+        schedule: the retry schedule.
+        lease: seconds a claimed message is hidden from other dispatchers; must
+            exceed the clients' timeout. A dispatcher that dies mid-attempt
+            delays that message by at most this much.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        clients: WebhookClient | Sequence[WebhookClient],
+        *,
+        schedule: RetrySchedule | None = None,
+        poll_interval: float = DEFAULT_POLL_SECONDS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        lease: float = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        listed = [clients] if isinstance(clients, WebhookClient) else list(clients)
+        if not listed:
+            raise WebhookError("outbox dispatcher: no webhook client given")
+        if poll_interval <= 0 or batch_size < 1 or lease <= 0:
+            raise WebhookError(
+                f"outbox dispatcher: poll_interval {poll_interval}, batch_size {batch_size} "
+                f"and lease {lease} must all be > 0"
+            )
+        self.outbox = outbox
+        self.clients = {c.endpoint: c for c in listed}
+        self.schedule = schedule or RetrySchedule()
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.lease = lease
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """Look for due messages now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self.running:
+            raise WebhookError("outbox dispatcher is already running")
+        self._stopping = False
+        self.outbox.subscribe(self.wake)
+        self._task = asyncio.create_task(self._loop(), name="reportflow-webhook-outbox")
+
+    async def stop(self) -> None:
+        """Finish the attempts in flight (recorded as usual), then return."""
+        self._stopping = True
+        self.outbox.unsubscribe(self.wake)
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def run_once(self) -> int:
+        """Attempt every message due now (one batch at a time); returns how many."""
+        total = 0
+        while not self._stopping:
+            batch = await self.outbox.claim_due(
+                list(self.clients), limit=self.batch_size, lease=self.lease
+            )
+            if not batch:
+                break
+            await asyncio.gather(*(self._attempt(m) for m in batch))
+            total += len(batch)
+        return total
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            # Clear before looking, so an add() during the look is not missed.
+            self._wake.clear()
+            timeout = self.poll_interval
+            try:
+                await self.run_once()
+                timeout = await self._idle_timeout()
+                OUTBOX_BACKLOG.set(await self.outbox.pending_count())
+            except WebhookError as exc:
+                log.warning("webhook outbox: %s; retrying in %.0f s", exc, self.poll_interval)
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _idle_timeout(self) -> float:
+        due = await self.outbox.next_due_at(list(self.clients))
+        if due is None:
+            return self.poll_interval
+        return min(self.poll_interval, max(0.0, due - time.time()))
+
+    async def _attempt(self, message: ClaimedMessage) -> None:
+        client = self.clients[message.endpoint]
+        attempt = await client.send_body(message.id, encode_payload(message.payload))
+        state, next_at = self._next_step(message, attempt)
+        log.log(
+            logging.INFO if attempt.outcome is Outcome.DELIVERED else logging.WARNING,
+            "webhook %s to %s: %s%s",
+            message.id,
+            message.endpoint,
+            attempt.outcome.value,
+            f" ({attempt.error})" if attempt.error else "",
+            extra={"webhook": _log_fields(attempt, state)},
+        )
+        try:
+            await self.outbox.record(attempt, state=state, next_attempt_at=next_at)
+        except WebhookError as exc:
+            # The lease expires and the message is sent again: at-least-once.
+            log.error("webhook %s: attempt not recorded: %s", message.id, exc)
+
+    def _next_step(
+        self, message: ClaimedMessage, attempt: DeliveryAttempt
+    ) -> tuple[MessageState, float | None]:
+        if attempt.outcome is Outcome.DELIVERED:
+            return MessageState.DELIVERED, None
+        if attempt.outcome is Outcome.GONE:
+            return MessageState.GONE, None
+        if attempt.outcome is Outcome.FAILED:
+            return MessageState.DEAD, None
+        started = message.round_started_at if message.round_started_at is not None else attempt.at
+        delay = self.schedule.next_delay(
+            message.round_attempts + 1,
+            elapsed=attempt.at - started,
+            at_least=attempt.retry_after or 0.0,
+        )
+        if delay is None:
+            return MessageState.DEAD, None
+        # From the end of the attempt, so Retry-After counts from the answer.
+        return MessageState.PENDING, attempt.at + attempt.latency + delay
+
+
+def _log_fields(attempt: DeliveryAttempt, state: MessageState) -> dict[str, Any]:
+    return {
+        "id": attempt.msg_id,
+        "endpoint": attempt.endpoint,
+        "status": attempt.status,
+        "latency_ms": round(attempt.latency * 1000, 1),
+        "state": state.value,
+    }

@@ -1,0 +1,179 @@
+"""The runner's event sink that posts report state changes to the requestor.
+
+Final events (succeeded, failed, cancelled) go through the durable outbox: the
+result is stored before any attempt, and retried until the requestor takes it.
+``started`` and ``progress`` are sent directly and at most once: losing one
+costs nothing, since the next event or the final one supersedes it. Progress is
+throttled per job to one message per ``progress_interval``, always the latest.
+
+Webhook ids of final events are ``msg_<job>_<attempt>_<kind>``: the same event
+emitted twice (a runner that crashed after emitting) has the same id, and the
+receiver drops the duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from reportflow.errors import ReportflowError
+from reportflow.runner.events import EventKind, ReportEvent
+from reportflow.webhooks.delivery import Outcome, WebhookClient
+from reportflow.webhooks.dispatcher import OutboxDispatcher
+from reportflow.webhooks.outbox import Outbox
+from reportflow.webhooks.schedule import RetrySchedule
+from reportflow.webhooks.signing import Secrets
+
+DEFAULT_PROGRESS_INTERVAL = 0.5
+EVENT_TYPE_PREFIX = "report."
+
+log = logging.getLogger("reportflow.webhooks")
+
+
+def event_payload(event: ReportEvent) -> dict[str, Any]:
+    """The JSON body for one event: ``{"type", "timestamp", "data"}``."""
+    return {
+        "type": f"{EVENT_TYPE_PREFIX}{event.kind.value}",
+        "timestamp": datetime.fromtimestamp(event.at, UTC).isoformat(),
+        "data": event.to_dict(),
+    }
+
+
+def event_message_id(event: ReportEvent) -> str:
+    """Deterministic for final events (receiver-side dedupe), random otherwise."""
+    if event.final:
+        return f"msg_{event.job_id}_{event.attempt}_{event.kind.value}"
+    return f"msg_{uuid.uuid4().hex}"
+
+
+@dataclass(slots=True)
+class _Throttle:
+    """Progress of one job: when the last one went out, and the newest held back."""
+
+    last_sent: float = float("-inf")
+    held: ReportEvent | None = None
+    timer: asyncio.Task[None] | None = None
+
+
+class WebhookSink:
+    """An :class:`~reportflow.runner.events.EventSink` posting to one webhook endpoint.
+
+    Args:
+        client: sends direct (started/progress) messages, and names the endpoint
+            final messages are stored for.
+        outbox: where final messages are stored; an :class:`OutboxDispatcher`
+            with the same client must run to deliver them (see :meth:`connect`).
+        progress_interval: at most one progress message per job this often.
+    """
+
+    def __init__(
+        self,
+        client: WebhookClient,
+        outbox: Outbox,
+        *,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        dispatcher: OutboxDispatcher | None = None,
+    ) -> None:
+        self.client = client
+        self.outbox = outbox
+        self.progress_interval = progress_interval
+        self._dispatcher = dispatcher
+        self._throttles: dict[str, _Throttle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        secrets: Secrets,
+        outbox_url: str,
+        *,
+        schedule: RetrySchedule | None = None,
+        progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
+        timeout: float = 10.0,
+        name: str | None = None,
+    ) -> WebhookSink:
+        """A sink that owns its client, outbox and a running dispatcher (all closed on close)."""
+        client = WebhookClient(url, secrets, timeout=timeout, name=name)
+        outbox = Outbox.from_url(outbox_url)
+        await outbox.create_tables()
+        dispatcher = OutboxDispatcher(outbox, client, schedule=schedule)
+        await dispatcher.start()
+        return cls(client, outbox, progress_interval=progress_interval, dispatcher=dispatcher)
+
+    async def emit(self, event: ReportEvent) -> None:
+        """Store (final) or start sending (others) the event; never raises for delivery."""
+        if event.final:
+            self._forget(event.job_id)
+            await self._store(event)
+        elif event.kind is EventKind.PROGRESS:
+            self._progress(event)
+        else:
+            self._forget(event.job_id)  # a new attempt starts its own progress
+            self._spawn(self._send(event))
+
+    async def drain(self) -> None:
+        """Wait until every direct message started so far (and held progress) is sent."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
+        if self._dispatcher is not None:
+            await self._dispatcher.stop()
+            await self.outbox.close()
+            await self.client.aclose()
+
+    async def _store(self, event: ReportEvent) -> None:
+        msg_id = event_message_id(event)
+        try:
+            await self.outbox.add(self.client.endpoint, msg_id, event_payload(event))
+        except ReportflowError as exc:
+            # The outbox database is down: a direct attempt is the best left.
+            log.error("webhook %s: outbox unavailable (%s); sending directly", msg_id, exc)
+            self._spawn(self._send(event, msg_id))
+
+    def _progress(self, event: ReportEvent) -> None:
+        throttle = self._throttles.setdefault(event.job_id, _Throttle())
+        if throttle.timer is not None:
+            throttle.held = event  # supersedes whatever was held
+            return
+        wait = throttle.last_sent + self.progress_interval - time.monotonic()
+        if wait <= 0:
+            throttle.last_sent = time.monotonic()
+            self._spawn(self._send(event))
+            return
+        throttle.held = event
+        throttle.timer = self._spawn(self._release(event.job_id, throttle, wait))
+
+    async def _release(self, job_id: str, throttle: _Throttle, wait: float) -> None:
+        await asyncio.sleep(wait)
+        held, throttle.held, throttle.timer = throttle.held, None, None
+        if held is None or self._throttles.get(job_id) is not throttle:
+            return
+        throttle.last_sent = time.monotonic()
+        await self._send(held)
+
+    def _forget(self, job_id: str) -> None:
+        """Drop the job's held progress: a newer state supersedes it."""
+        throttle = self._throttles.pop(job_id, None)
+        if throttle is not None and throttle.timer is not None:
+            throttle.timer.cancel()
+
+    async def _send(self, event: ReportEvent, msg_id: str | None = None) -> None:
+        msg_id = msg_id or event_message_id(event)
+        attempt = await self.client.send(msg_id, event_payload(event))
+        if attempt.outcome is not Outcome.DELIVERED:
+            log.info("webhook %s (%s) not delivered: %s", msg_id, event.kind.value, attempt.error)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
