@@ -15,6 +15,8 @@
     │   ├── LoadError            writing into a target table failed
     │   └── RowLimitError        the report produced more rows than its limit
     ├── ArtifactError            the artifact store cannot write or read
+    ├── StoreError               the requestor's store refused or failed an operation
+    │   └── ConflictError        a unique name or key is already taken
     ├── WebhookError             signing, verifying or delivering a webhook
     │   ├── WebhookVerificationError  missing headers, bad signature, stale timestamp
     │   └── WebhookDeliveryError      the endpoint refused or could not be reached
@@ -113,6 +115,14 @@ class RowLimitError(ETLError):
 
 class ArtifactError(ReportflowError):
     """The artifact store cannot write or read."""
+
+
+class StoreError(ReportflowError):
+    """The requestor's store refused or failed an operation."""
+
+
+class ConflictError(StoreError):
+    """A unique name or key (user name, idempotency key) is already taken."""
 
 
 class WebhookError(ReportflowError):
