@@ -1,0 +1,75 @@
+"""Database URLs and engines for the store: SQLite (aiosqlite) and Postgres (asyncpg).
+
+People write the URLs they know (``sqlite:///x.db``, ``postgresql://...``); the
+store picks the async driver for the app and a sync driver for Alembic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from reportflow.errors import ConfigError
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"store URL {url!r} is not a database URL") from exc
+    if parsed.get_backend_name() not in _ASYNC_DRIVERS:
+        raise ConfigError(
+            f"store URL {url!r}: unsupported database {parsed.get_backend_name()!r} "
+            "(use sqlite:/// or postgresql://)"
+        )
+    return parsed
+
+
+def async_url(url: str) -> URL:
+    """The URL with the async driver the app uses."""
+    parsed = _parse(url)
+    return parsed.set(drivername=_ASYNC_DRIVERS[parsed.get_backend_name()])
+
+
+def sync_url(url: str) -> URL:
+    """The URL with the sync driver Alembic uses."""
+    parsed = _parse(url)
+    return parsed.set(drivername=_SYNC_DRIVERS[parsed.get_backend_name()])
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; busy_timeout makes writers
+    # queue up instead of failing with "database is locked".
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for ``url`` with the pragmas and pool the store needs."""
+    target = async_url(url)
+    kwargs: dict[str, Any] = {}
+    if is_memory_sqlite(target):
+        # One shared connection, or every new connection sees an empty database.
+        kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"] = {"check_same_thread": False}
+    engine = create_async_engine(target, **kwargs)
+    if target.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine

@@ -1,0 +1,118 @@
+"""Each user's event log (per-user sequence numbers) and the webhook receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from reportflow.errors import StoreError
+from reportflow.store.records import LogEntry
+from reportflow.store.tables import report_events, users, webhook_receipts
+
+DEFAULT_PAGE = 500
+
+
+async def append_event(
+    conn: AsyncConnection,
+    *,
+    user_id: int,
+    report_id: str,
+    type: str,
+    attempt: int,
+    status: str,
+    at: float,
+    data: dict[str, Any],
+) -> LogEntry:
+    """Append one event to the user's log with the next sequence number.
+
+    The increment is one ``UPDATE ... RETURNING`` on the user's row, which the
+    transaction then holds until it commits: a concurrent appender for the
+    same user waits, so sequence order is commit order and readers never see
+    a gap that fills in later.
+    """
+    result = await conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(last_seq=users.c.last_seq + 1)
+        .returning(users.c.last_seq)
+    )
+    seq = result.scalar_one_or_none()
+    if seq is None:
+        raise StoreError(f"cannot log an event for unknown user id {user_id}")
+    entry = LogEntry(
+        user_id=user_id,
+        seq=int(seq),
+        report_id=report_id,
+        type=type,
+        attempt=attempt,
+        status=status,
+        at=at,
+        data=data,
+    )
+    await conn.execute(
+        insert(report_events).values(
+            user_id=user_id,
+            seq=entry.seq,
+            report_id=report_id,
+            type=type,
+            attempt=attempt,
+            status=status,
+            at=at,
+            data=data,
+        )
+    )
+    return entry
+
+
+async def list_events(
+    conn: AsyncConnection, user_id: int, *, since: int = 0, limit: int = DEFAULT_PAGE
+) -> list[LogEntry]:
+    """Events with ``seq > since``, oldest first, at most ``limit``."""
+    stmt = (
+        select(report_events)
+        .where(report_events.c.user_id == user_id, report_events.c.seq > since)
+        .order_by(report_events.c.seq)
+        .limit(limit)
+    )
+    return [
+        LogEntry(
+            user_id=row.user_id,
+            seq=int(row.seq),
+            report_id=row.report_id,
+            type=row.type,
+            attempt=row.attempt,
+            status=row.status,
+            at=row.at,
+            data=row.data,
+        )
+        for row in await conn.execute(stmt)
+    ]
+
+
+async def last_seq(conn: AsyncConnection, user_id: int) -> int:
+    stmt = select(users.c.last_seq).where(users.c.id == user_id)
+    return int((await conn.execute(stmt)).scalar_one_or_none() or 0)
+
+
+async def seen_webhook(conn: AsyncConnection, webhook_id: str) -> str | None:
+    """The outcome recorded for a webhook id already received, or None."""
+    stmt = select(webhook_receipts.c.outcome).where(webhook_receipts.c.webhook_id == webhook_id)
+    return (await conn.execute(stmt)).scalar_one_or_none()
+
+
+async def record_webhook(
+    conn: AsyncConnection, webhook_id: str, *, at: float, report_id: str | None, outcome: str
+) -> None:
+    """Remember a webhook id. A concurrent twin fails the commit with IntegrityError."""
+    await conn.execute(
+        insert(webhook_receipts).values(
+            webhook_id=webhook_id, received_at=at, report_id=report_id, outcome=outcome
+        )
+    )
+
+
+async def count_receipts(conn: AsyncConnection) -> int:
+    stmt = select(func.count()).select_from(webhook_receipts)
+    return int((await conn.execute(stmt)).scalar_one())

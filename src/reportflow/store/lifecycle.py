@@ -1,0 +1,99 @@
+"""How runner events move a report through its states, idempotently.
+
+::
+
+    queued ──started──▶ running ──succeeded──▶ succeeded
+      ▲                   │ ├──failed (no retry)──▶ failed
+      └─failed(will_retry)┘ └──cancelled──────────▶ cancelled
+
+Each report remembers the attempt it is on and how far that attempt got
+(its *phase*). An event is applied only when it moves that pair forward, so
+redeliveries, reordering and late events from an attempt whose lease was lost
+never overwrite a newer state. A final status is never left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from reportflow.store.records import FINAL_STATUSES, Report, ReportStatus
+
+
+class Phase(IntEnum):
+    """How far the current attempt got."""
+
+    NEW = 0  # not started (fresh, or queued again for a retry before it starts)
+    STARTED = 1  # a runner said it started
+    PROGRESS = 2  # progress was reported (may repeat)
+    ENDED = 3  # the attempt finished one way or another
+
+
+KIND_PHASE = {
+    "started": Phase.STARTED,
+    "progress": Phase.PROGRESS,
+    "succeeded": Phase.ENDED,
+    "failed": Phase.ENDED,
+    "cancelled": Phase.ENDED,
+}
+
+
+@dataclass(slots=True, frozen=True)
+class Transition:
+    """The column values an applied event sets."""
+
+    status: ReportStatus
+    values: dict[str, Any]
+
+
+class UnknownEventKind(ValueError):
+    """The event kind is not one the report lifecycle knows."""
+
+
+def is_stale(report: Report, kind: str, attempt: int) -> bool:
+    """True when applying the event would not move the report forward."""
+    phase = KIND_PHASE.get(kind)
+    if phase is None:
+        raise UnknownEventKind(f"unknown event kind {kind!r} (expected: {', '.join(KIND_PHASE)})")
+    if report.status in FINAL_STATUSES or attempt < report.attempt:
+        return True
+    if attempt > report.attempt:
+        return False
+    if phase is Phase.PROGRESS:
+        return report.phase > Phase.PROGRESS
+    return report.phase >= phase
+
+
+def transition(
+    report: Report, kind: str, attempt: int, at: float, data: dict[str, Any]
+) -> Transition | None:
+    """The change an event makes, or None when it is stale (already applied or older)."""
+    if is_stale(report, kind, attempt):
+        return None
+    values: dict[str, Any] = {"attempt": attempt, "phase": int(KIND_PHASE[kind]), "updated_at": at}
+    if kind == "started":
+        values["started_at"] = report.started_at or at
+        values["progress"] = None
+        return Transition(ReportStatus.RUNNING, values)
+    if kind == "progress":
+        values["progress"] = {k: data.get(k) for k in ("stage", "rows", "percent")}
+        return Transition(ReportStatus.RUNNING, values)
+    if kind == "failed" and data.get("will_retry"):
+        values["error"] = _error(data)
+        return Transition(ReportStatus.QUEUED, values)
+    values["finished_at"] = at
+    values["inflight_key"] = None
+    if kind == "succeeded":
+        values["artifacts"] = list(data.get("artifacts") or [])
+        values["error"] = None
+        return Transition(ReportStatus.SUCCEEDED, values)
+    if kind == "failed":
+        values["error"] = _error(data)
+        return Transition(ReportStatus.FAILED, values)
+    values["error"] = data.get("reason")
+    return Transition(ReportStatus.CANCELLED, values)
+
+
+def _error(data: dict[str, Any]) -> str:
+    return str(data.get("error") or "the report failed without a reason")

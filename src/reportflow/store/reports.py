@@ -1,0 +1,139 @@
+"""Report requests: insert, look up, list with a cursor, count for limits, update."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from reportflow.store.records import Report, ReportStatus
+from reportflow.store.tables import reports
+
+IN_FLIGHT = (ReportStatus.QUEUED.value, ReportStatus.RUNNING.value)
+
+
+def _report(row: Any) -> Report:
+    return Report(
+        id=row.id,
+        user_id=row.user_id,
+        report=row.report,
+        params=row.params,
+        formats=list(row.formats),
+        status=ReportStatus(row.status),
+        attempt=row.attempt,
+        phase=row.phase,
+        progress=row.progress,
+        artifacts=list(row.artifacts or []),
+        error=row.error,
+        request_hash=row.request_hash,
+        idempotency_key=row.idempotency_key,
+        retry_of=row.retry_of,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+async def insert_report(
+    conn: AsyncConnection,
+    *,
+    id: str,
+    user_id: int,
+    report: str,
+    params: dict[str, Any],
+    formats: list[str],
+    request_hash: str,
+    at: float,
+    idempotency_key: str | None = None,
+    retry_of: str | None = None,
+) -> Report:
+    """Add a queued report. A second in-flight twin with the same idempotency
+    key fails with IntegrityError (the caller looks the first one up)."""
+    values: dict[str, Any] = {
+        "id": id,
+        "user_id": user_id,
+        "report": report,
+        "params": params,
+        "formats": formats,
+        "status": ReportStatus.QUEUED.value,
+        "attempt": 0,
+        "phase": 0,
+        "request_hash": request_hash,
+        "idempotency_key": idempotency_key,
+        "inflight_key": idempotency_key,
+        "retry_of": retry_of,
+        "created_at": at,
+        "updated_at": at,
+    }
+    await conn.execute(insert(reports).values(**values))
+    inserted = await get_report(conn, id)
+    assert inserted is not None  # just written in this transaction
+    return inserted
+
+
+async def get_report(conn: AsyncConnection, report_id: str, *, lock: bool = False) -> Report | None:
+    """The report, locked against concurrent appliers with ``lock`` (Postgres)."""
+    stmt = select(reports).where(reports.c.id == report_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    return _report(row) if row else None
+
+
+async def find_inflight(conn: AsyncConnection, user_id: int, key: str) -> Report | None:
+    stmt = select(reports).where(reports.c.user_id == user_id, reports.c.inflight_key == key)
+    row = (await conn.execute(stmt)).first()
+    return _report(row) if row else None
+
+
+async def list_reports(
+    conn: AsyncConnection,
+    *,
+    user_id: int | None,
+    statuses: Collection[str] = (),
+    report: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+) -> list[Report]:
+    """Newest first; ``before`` is the last id of the previous page (ids sort by time)."""
+    stmt: Select[Any] = select(reports)
+    if user_id is not None:
+        stmt = stmt.where(reports.c.user_id == user_id)
+    if statuses:
+        stmt = stmt.where(reports.c.status.in_(list(statuses)))
+    if report:
+        stmt = stmt.where(reports.c.report == report)
+    if before:
+        stmt = stmt.where(reports.c.id < before)
+    stmt = stmt.order_by(reports.c.id.desc()).limit(limit)
+    return [_report(row) for row in await conn.execute(stmt)]
+
+
+async def count_in_flight(conn: AsyncConnection, user_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(reports)
+        .where(reports.c.user_id == user_id, reports.c.status.in_(IN_FLIGHT))
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def submissions_since(
+    conn: AsyncConnection, user_id: int, since: float
+) -> tuple[int, float | None]:
+    """How many reports the user submitted after ``since``, and the oldest's time."""
+    stmt = select(func.count(), func.min(reports.c.created_at)).where(
+        reports.c.user_id == user_id, reports.c.created_at > since
+    )
+    count, oldest = (await conn.execute(stmt)).one()
+    return int(count), oldest
+
+
+async def update_report(
+    conn: AsyncConnection, report_id: str, status: ReportStatus, values: dict[str, Any]
+) -> None:
+    stmt = update(reports).where(reports.c.id == report_id).values(status=status.value, **values)
+    await conn.execute(stmt)
