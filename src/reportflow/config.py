@@ -42,6 +42,24 @@ class RunnerSettings(BaseModel):
     claim_batch: int = Field(16, ge=1)
 
 
+class RequestorSettings(BaseModel):
+    """How the requestor API behaves: cookies, limits, channels."""
+
+    public_url: str | None = None
+    """Where runners reach the requestor (``http://host:port``); None: the bound address."""
+    secure_cookies: bool = True
+    """Send session cookies only over HTTPS; turn off for plain-HTTP localhost."""
+    session_ttl_seconds: float = Field(12 * 3600.0, gt=0)
+    submissions_per_minute: int = Field(30, ge=1)
+    max_in_flight: int = Field(20, ge=1)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    max_hook_body_bytes: int = Field(1024 * 1024, ge=1024)
+    webhook_tolerance_seconds: float = Field(300.0, ge=0)
+    ws_ping_seconds: float = Field(20.0, gt=0)
+    ws_buffer: int = Field(256, ge=1)
+    """Live events a websocket may fall behind by before it is cut (it then replays)."""
+
+
 class _FileSecretsSource(PydanticBaseSettingsSource):
     """``REPORTFLOW_X_FILE=/run/secrets/x`` sets ``x`` to the file's contents."""
 
@@ -91,6 +109,11 @@ class Settings(BaseSettings):
     runner: RunnerSettings = Field(default_factory=lambda: RunnerSettings())
     notifier_config: Path | None = None
     """The notifier's ``notifier.yaml`` (receivers, routes, auth); None: nothing routed."""
+    requestor: RequestorSettings = Field(default_factory=lambda: RequestorSettings())
+    webhook_secret: str | None = None
+    """Runner→requestor webhook secret(s), ``whsec_...``, space-separated during rotation."""
+    session_secret: str | None = None
+    """Key for the requestor's CSRF tokens (any long random string)."""
     log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
 
