@@ -1,0 +1,111 @@
+"""WebhookClient against a real HTTP receiver: signatures and answer classification."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import pytest
+from webhook_receiver import Receiver, Scripted
+
+from reportflow.webhooks import Outcome, Verifier, WebhookClient, generate_secret
+
+pytestmark = pytest.mark.integration
+
+
+async def test_signed_delivery_verifies_at_the_receiver(receiver: Receiver, secret: str) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        attempt = await client.send("msg_1", {"type": "report.succeeded", "n": 1})
+    assert attempt.outcome is Outcome.DELIVERED
+    assert attempt.status == 204
+    assert attempt.error is None
+    assert attempt.latency > 0
+    [got] = receiver.requests
+    assert got.verified
+    assert got.msg_id == "msg_1"
+    assert got.json == {"type": "report.succeeded", "n": 1}
+    assert got.headers["content-type"] == "application/json"
+
+
+async def test_rotation_both_secrets_are_accepted(receiver: Receiver, secret: str) -> None:
+    new = generate_secret()
+    async with WebhookClient(receiver.url, [secret, new]) as client:
+        # The receiver still knows only the old secret...
+        assert (await client.send("msg_old", {})).outcome is Outcome.DELIVERED
+        # ...and then only the new one.
+        receiver.verifier = Verifier([new])
+        assert (await client.send("msg_new", {})).outcome is Outcome.DELIVERED
+    header = receiver.requests[-1].headers["webhook-signature"]
+    assert len(header.split()) == 2
+    assert all(r.verified for r in receiver.requests)
+
+
+async def test_wrong_secret_is_rejected_by_the_receiver(receiver: Receiver) -> None:
+    async with WebhookClient(receiver.url, generate_secret()) as client:
+        attempt = await client.send("msg_bad", {})
+    assert not receiver.requests[0].verified
+    assert attempt.outcome is Outcome.FAILED
+    assert attempt.status == 401
+    assert attempt.error is not None
+    assert "HTTP 401" in attempt.error
+
+
+async def test_410_means_gone(receiver: Receiver, secret: str) -> None:
+    receiver.script.append(Scripted(410))
+    async with WebhookClient(receiver.url, secret) as client:
+        attempt = await client.send("msg_gone", {})
+    assert attempt.outcome is Outcome.GONE
+    assert attempt.status == 410
+
+
+async def test_400_is_a_permanent_failure_naming_the_status(
+    receiver: Receiver, secret: str
+) -> None:
+    receiver.script.append(Scripted(400))
+    async with WebhookClient(receiver.url, secret) as client:
+        attempt = await client.send("msg_400", {})
+    assert attempt.outcome is Outcome.FAILED
+    assert attempt.error is not None
+    assert attempt.error.startswith(f"HTTP 400 from {receiver.url}")
+
+
+@pytest.mark.parametrize("status", [408, 409, 425, 429, 500, 502, 503])
+async def test_transient_statuses_are_retried(receiver: Receiver, secret: str, status: int) -> None:
+    receiver.script.append(Scripted(status))
+    async with WebhookClient(receiver.url, secret) as client:
+        attempt = await client.send("msg_t", {})
+    assert attempt.outcome is Outcome.RETRY
+    assert attempt.status == status
+
+
+async def test_retry_after_seconds_and_http_date_are_read(receiver: Receiver, secret: str) -> None:
+    later = email.utils.formatdate(time.time() + 120, usegmt=True)
+    receiver.script += [
+        Scripted(503, {"retry-after": "7"}),
+        Scripted(429, {"retry-after": later}),
+    ]
+    async with WebhookClient(receiver.url, secret) as client:
+        first = await client.send("msg_a", {})
+        second = await client.send("msg_b", {})
+    assert first.retry_after == 7.0
+    assert second.retry_after is not None
+    assert 115 <= second.retry_after <= 121
+
+
+async def test_connection_refused_is_retried(down_receiver: Receiver, secret: str) -> None:
+    async with WebhookClient(down_receiver.url, secret) as client:
+        attempt = await client.send("msg_down", {})
+    assert attempt.outcome is Outcome.RETRY
+    assert attempt.status is None
+    assert attempt.error is not None
+    assert "ConnectError" in attempt.error
+
+
+async def test_timeout_is_retried(receiver: Receiver, secret: str) -> None:
+    receiver.script.append(Scripted(204, delay=1.0))
+    async with WebhookClient(receiver.url, secret, timeout=0.2) as client:
+        attempt = await client.send("msg_slow", {})
+    assert attempt.outcome is Outcome.RETRY
+    assert attempt.error is not None
+    assert attempt.error.startswith("timeout after 0.2 s")
+    assert 0.2 <= attempt.latency < 1.0
