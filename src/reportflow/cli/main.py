@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from reportflow.cli import demo, reports, run, runner
+from reportflow.cli import demo, notifier, reports, run, runner
 from reportflow.errors import ReportflowError
 
 EXIT_USAGE = 2
@@ -44,6 +44,7 @@ cli.add_command(demo.demo_data)
 cli.add_command(run.run)
 cli.add_command(runner.runner)
 cli.add_command(runner.up)
+cli.add_command(notifier.notifier)
 
 
 def main() -> None:
