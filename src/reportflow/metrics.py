@@ -106,6 +106,33 @@ EVENTS_PUBLISHED = Counter(
     registry=REGISTRY,
 )
 
+# --- requestor ------------------------------------------------------------------
+HTTP_REQUESTS = Counter(
+    "reportflow_http_requests_total",
+    "HTTP requests served by the requestor, by method, route template and status.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "reportflow_http_request_duration_seconds",
+    "Time to serve one HTTP request, by route template.",
+    ["route"],
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+WEBHOOKS_RECEIVED = Counter(
+    "reportflow_webhooks_received_total",
+    "Runner webhooks received, by outcome (applied, stale, duplicate, unknown, rejected).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+RATE_LIMITED = Counter(
+    "reportflow_rate_limited_total",
+    "Requests refused with 429, by limit.",
+    ["limit"],
+    registry=REGISTRY,
+)
+
 # --- notifier -------------------------------------------------------------------
 NOTIFICATIONS = Counter(
     "reportflow_notifications_total",
