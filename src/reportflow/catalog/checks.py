@@ -174,11 +174,12 @@ def check_sources(definition: ReportDefinition, issues: list[Issue]) -> set[str]
     for index, step in enumerate(definition.transform):
         if step.kind != "sql":
             continue
-        sql = step.options.get("sql")
+        key = "query" if "query" in step.options and "sql" not in step.options else "sql"
+        sql = step.options.get(key)
         if not isinstance(sql, str) or not sql.strip():
-            issues.append(Issue(("transform", index, "sql"), "a sql step needs the sql text"))
+            issues.append(Issue(("transform", index, key), "a sql step needs the sql text"))
             continue
-        used |= _check_sql(sql, DUCKDB_BIND, ("transform", index, "sql"), declared, issues)
+        used |= _check_sql(sql, DUCKDB_BIND, ("transform", index, key), declared, issues)
     return used
 
 
