@@ -14,6 +14,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 Row = dict[str, Any]
@@ -109,7 +110,7 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
     """``total`` cents cut into ``parts`` positive amounts that sum to it exactly."""
     cuts = sorted(rng.sample(range(1, total), parts - 1))
     bounds = [0, *cuts, total]
-    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [b - a for a, b in pairwise(bounds)]
 
 
 def _journal_size(rng: random.Random, remaining: int) -> int:
