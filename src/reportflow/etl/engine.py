@@ -1,0 +1,150 @@
+"""``run_report``: the one entry point the runner and the CLI call.
+
+The blocking pipeline (:mod:`.pipeline`) runs in a dedicated thread per run —
+not the loop's default executor, whose few workers a long export would hold
+for minutes. The coroutine waits for it, then publishes the staged files to
+the artifact store. Cancellation (the caller's ``asyncio.timeout`` or a job
+cancel) tells the thread to stop at the next batch, waits until it has
+cleaned up, removes anything already published, and re-raises, so a run
+leaves either every artifact or none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from reportflow.artifacts.base import Artifact, ArtifactStore
+from reportflow.artifacts.keys import artifact_key
+from reportflow.catalog.model import OutputFormat, ReportDefinition
+from reportflow.config import Settings
+from reportflow.etl.contract import ProgressCallback, RunResult, Stage
+from reportflow.etl.control import RunCancelled, RunControl
+from reportflow.etl.pipeline import Outcome, Plan, Staged, run_pipeline
+
+log = logging.getLogger("reportflow.etl")
+
+T = TypeVar("T")
+
+
+async def run_report(
+    definition: ReportDefinition,
+    params: Mapping[str, Any],
+    *,
+    settings: Settings,
+    store: ArtifactStore,
+    job_id: str,
+    formats: Sequence[OutputFormat] | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Run a report end to end and publish its artifacts.
+
+    ``params`` are already validated and typed. ``formats`` overrides the
+    definition's formats (an empty list renders nothing, e.g. load-only).
+    Raises ETLError subclasses (SourceError, TransformError, RenderError,
+    LoadError, RowLimitError), ConfigError for an unknown connection and
+    ArtifactError when the store fails; asyncio.CancelledError passes through
+    after cleanup.
+    """
+    chosen = [OutputFormat(f) for f in (definition.formats if formats is None else formats)]
+    plan = Plan(
+        definition=definition,
+        params=dict(params),
+        settings=settings,
+        formats=list(dict.fromkeys(chosen)),
+        staging=store.staging_dir(),
+        job_id=job_id,
+    )
+    control = RunControl(asyncio.get_running_loop(), progress)
+    finished = False
+    try:
+        outcome = await _in_thread(lambda: run_pipeline(plan, control), control, job_id)
+        artifacts = await _publish(outcome, store, plan)
+        control.report(Stage.DONE, outcome.rows, force=True)
+        finished = True
+    finally:
+        await control.close(drain=finished)
+    log.info(
+        "report %s (job %s) done: %d rows, %d artifacts",
+        definition.name,
+        job_id,
+        outcome.rows,
+        len(artifacts),
+    )
+    return RunResult(rows=outcome.rows, artifacts=artifacts, loaded_rows=outcome.loaded_rows)
+
+
+async def _in_thread(fn: Callable[[], T], control: RunControl, job_id: str) -> T:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def target() -> None:
+        try:
+            result = fn()
+        except BaseException as exc:  # handed to the awaiting coroutine
+            outcome: tuple[T | None, BaseException | None] = (None, exc)
+        else:
+            outcome = (result, None)
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    thread = threading.Thread(target=target, name=f"reportflow-etl-{job_id}", daemon=True)
+    thread.start()
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        control.cancel()
+        # Wait for the thread to unwind: it deletes its staging files.
+        with contextlib.suppress(RunCancelled, Exception):
+            await future
+        raise
+
+
+async def _publish(outcome: Outcome, store: ArtifactStore, plan: Plan) -> list[Artifact]:
+    published: list[Artifact] = []
+    pending = list(outcome.staged)
+    try:
+        while pending:
+            staged = pending[0]
+            task = asyncio.ensure_future(_put(store, plan, staged))
+            try:
+                artifact = await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # The move runs in a thread and finishes anyway: wait, then undo it.
+                with contextlib.suppress(Exception):
+                    published.append(await task)
+                raise
+            published.append(artifact)
+            pending.pop(0)
+    except BaseException:
+        for artifact in published:
+            with contextlib.suppress(Exception):
+                await store.delete(artifact.key)
+        for staged in pending:
+            staged.path.unlink(missing_ok=True)
+        raise
+    return published
+
+
+async def _put(store: ArtifactStore, plan: Plan, staged: Staged) -> Artifact:
+    filename = f"{plan.definition.name}.{staged.extension}"
+    return await store.put_file(
+        artifact_key(plan.job_id, filename),
+        staged.path,
+        name=filename,
+        format=staged.format.value,
+        content_type=staged.content_type,
+        rows=staged.rows,
+    )

@@ -1,0 +1,25 @@
+"""Transform steps and their registry (see :mod:`.registry` for the contract)."""
+
+from reportflow.etl.transforms.columns import format_columns, rename
+from reportflow.etl.transforms.registry import (
+    StreamTransform,
+    TableTransform,
+    apply_transform,
+    register_stream_transform,
+    register_transform,
+    transform_kinds,
+)
+from reportflow.etl.transforms.sql import sql_transform
+
+register_stream_transform("sql", sql_transform)
+register_stream_transform("rename", rename)
+register_stream_transform("format", format_columns)
+
+__all__ = [
+    "StreamTransform",
+    "TableTransform",
+    "apply_transform",
+    "register_stream_transform",
+    "register_transform",
+    "transform_kinds",
+]
