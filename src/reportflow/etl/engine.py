@@ -64,6 +64,7 @@ async def run_report(
     try:
         outcome = await _in_thread(lambda: run_pipeline(plan, control), control, job_id)
         artifacts = await _publish(outcome, store, plan)
+        control.percent = 100.0
         control.report(Stage.DONE, outcome.rows, force=True)
         finished = True
     finally:
