@@ -44,6 +44,9 @@ cli.add_command(demo.demo_data)
 cli.add_command(run.run)
 cli.add_command(runner.runner)
 cli.add_command(runner.up)
+cli.add_command(runner.submit)
+cli.add_command(runner.jobs)
+cli.add_command(runner.queue_group)
 cli.add_command(notifier.notifier)
 
 

@@ -9,8 +9,10 @@ from reportflow.runner.events import (
     MemorySink,
     ReportEvent,
 )
+from reportflow.runner.executors import NoopExecutor, ReportExecutor, SleepExecutor
 from reportflow.runner.hooks import Outcome, RunnerHooks
 from reportflow.runner.pool import Runner
+from reportflow.runner.service import build_runner, serve
 
 __all__ = [
     "EventKind",
@@ -20,8 +22,13 @@ __all__ = [
     "JobContext",
     "LogSink",
     "MemorySink",
+    "NoopExecutor",
     "Outcome",
     "ReportEvent",
+    "ReportExecutor",
     "Runner",
     "RunnerHooks",
+    "SleepExecutor",
+    "build_runner",
+    "serve",
 ]

@@ -1,0 +1,121 @@
+"""Running a runner as a process: build it from settings, stop it on signals.
+
+The first SIGTERM or SIGINT drains (stop claiming, let running reports finish
+within ``runner.grace_seconds``, hand the rest back); a second one cuts the
+grace short and hands back at once. SIGKILL needs no code: the leases of the
+killed runner's jobs expire and other runners take them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reportflow.config import Settings
+from reportflow.errors import ConfigError
+from reportflow.queue import Queue, connect
+from reportflow.runner.context import Executor
+from reportflow.runner.events import EventSink, LogSink
+from reportflow.runner.hooks import RunnerHooks
+from reportflow.runner.pool import Runner
+
+log = logging.getLogger("reportflow.runner")
+
+
+def build_runner(
+    settings: Settings,
+    queue: Queue,
+    executor: Executor,
+    *,
+    sink: EventSink | None = None,
+    hooks: Sequence[RunnerHooks] = (),
+) -> Runner:
+    """A runner configured by ``settings.runner``."""
+    rs = settings.runner
+    return Runner(
+        queue,
+        executor,
+        concurrency=rs.concurrency,
+        sink=sink or LogSink(),
+        hooks=list(hooks),
+        lease_seconds=rs.lease_seconds,
+        heartbeat_seconds=rs.heartbeat_seconds,
+        grace_seconds=rs.grace_seconds,
+        claim_batch=rs.claim_batch,
+    )
+
+
+def report_executor(settings: Settings) -> Executor:
+    """The default executor: reports from the configured catalog into the artifact store."""
+    from reportflow.artifacts import open_store
+    from reportflow.catalog import Catalog
+    from reportflow.runner.executors import ReportExecutor
+
+    catalog = Catalog.from_settings(settings)
+    for problem in catalog.check():
+        log.warning("catalog problem: %s", problem)
+    store = open_store(settings.resolved_artifacts_url)
+    return ReportExecutor(catalog, settings, store)
+
+
+def load_factory(spec: str, what: str) -> Callable[[Settings], Any]:
+    """``module:name`` → the callable it names. Raises ConfigError naming ``spec``."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"{what} {spec!r} must look like 'package.module:factory'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"{what} {spec!r}: cannot import {module_name!r}: {exc}") from exc
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise ConfigError(f"{what} {spec!r}: {module_name} has no callable {attr!r}")
+    return factory  # type: ignore[no-any-return]
+
+
+async def serve(
+    settings: Settings,
+    executor: Executor,
+    *,
+    sink: EventSink | None = None,
+    hooks: Sequence[RunnerHooks] = (),
+    started: Callable[[Runner], None] | None = None,
+) -> None:
+    """Run a runner on ``settings``' queue until SIGTERM/SIGINT, then drain."""
+    queue = connect(settings.resolved_queue_url)
+    await queue.connect()
+    try:
+        runner = build_runner(settings, queue, executor, sink=sink, hooks=hooks)
+        done = asyncio.Event()
+        drains: list[asyncio.Task[None]] = []
+
+        def on_signal(signum: int) -> None:
+            name = signal.Signals(signum).name
+            if not drains:
+                log.info("%s: draining (grace %gs)", name, runner.grace_seconds)
+                drains.append(asyncio.create_task(runner.drain()))
+            else:
+                log.info("%s again: handing running jobs back now", name)
+                drains.append(asyncio.create_task(runner.drain(0)))
+            drains[-1].add_done_callback(lambda _: done.set())
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal, signum)
+        try:
+            await runner.start()
+            if started is not None:
+                started(runner)
+            await done.wait()
+            await asyncio.gather(*drains)
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+    finally:
+        await queue.close()
+        if sink is not None:
+            await sink.close()
