@@ -1,0 +1,161 @@
+"""The runner → requestor webhook: verify, deduplicate, apply, log, publish.
+
+Answers (the runner's outbox retries anything but 2xx and 410):
+
+- 2xx once the event is durably applied, or when retrying can never help
+  (duplicate id, stale event, unknown report: the outbox may stop);
+- 400/401/413/422 for requests that are wrong and stay wrong;
+- 503 when the store failed, so a retry later makes sense.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from reportflow.metrics import WEBHOOKS_RECEIVED
+from reportflow.requestor.channels import publish_entry
+from reportflow.requestor.schemas import public_artifact
+from reportflow.requestor.services import Services
+from reportflow.store import LogEntry, events, reports, transition
+from reportflow.store.lifecycle import KIND_PHASE
+
+log = logging.getLogger("reportflow.requestor.hooks")
+
+TYPE_PREFIX = "report."
+
+
+class RunnerEvent(BaseModel):
+    """``data`` of a runner webhook: a :class:`~reportflow.runner.events.ReportEvent`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str = Field(min_length=1, max_length=32)
+    job_id: str = Field(min_length=1, max_length=40)
+    report: str = Field(default="", max_length=64)
+    attempt: int = Field(ge=0)
+    at: float
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunnerMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str = Field(min_length=1, max_length=64)
+    data: RunnerEvent
+
+
+@dataclass(slots=True, frozen=True)
+class Receipt:
+    """What happened to one webhook."""
+
+    status: int
+    outcome: str  # applied | stale | duplicate | unknown | rejected
+    detail: str
+    entry: LogEntry | None = None
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"outcome": self.outcome, "detail": self.detail}
+        if self.entry is not None:
+            out["seq"] = self.entry.seq
+        return out
+
+
+class BadMessage(ValueError):
+    """The body is not a runner event; carries the HTTP status."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(str(detail))
+        self.status = status
+        self.detail = detail
+
+
+def parse(body: bytes) -> RunnerEvent:
+    """The event in a webhook body; raises BadMessage (400 not JSON, 422 wrong shape)."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadMessage(400, f"body is not JSON: {exc}") from exc
+    try:
+        message = RunnerMessage.model_validate(raw)
+    except ValidationError as exc:
+        raise BadMessage(422, exc.errors(include_url=False, include_context=False)) from exc
+    event = message.data
+    if event.kind not in KIND_PHASE:
+        raise BadMessage(422, f"data.kind: unknown event kind {event.kind!r}")
+    if message.type != TYPE_PREFIX + event.kind:
+        raise BadMessage(422, f"type {message.type!r} does not match data.kind {event.kind!r}")
+    return event
+
+
+def user_data(report_id: str, event: RunnerEvent) -> dict[str, Any]:
+    """What the owner's log keeps of an event: no store keys, paths or internals."""
+    data = event.data
+    if event.kind == "succeeded":
+        artifacts = [public_artifact(report_id, a) for a in data.get("artifacts") or []]
+        return {"artifacts": artifacts, "rows": data.get("rows")}
+    if event.kind == "failed":
+        return {"error": data.get("error"), "will_retry": bool(data.get("will_retry"))}
+    if event.kind == "progress":
+        return {k: data.get(k) for k in ("stage", "rows", "percent")}
+    if event.kind == "cancelled":
+        return {"reason": data.get("reason")}
+    return {}
+
+
+async def receive(services: Services, webhook_id: str, event: RunnerEvent) -> Receipt:
+    """Apply one verified event exactly once.
+
+    Raises SQLAlchemyError when the store fails (the caller answers 503).
+    """
+    try:
+        receipt = await _apply(services, webhook_id, event)
+    except IntegrityError:
+        # A concurrent delivery of the same id committed first.
+        receipt = Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
+    WEBHOOKS_RECEIVED.labels(receipt.outcome).inc()
+    if receipt.entry is not None:
+        await publish_entry(services, receipt.entry)
+    return receipt
+
+
+async def _apply(services: Services, webhook_id: str, event: RunnerEvent) -> Receipt:
+    now = time.time()
+    async with services.store.transaction() as db:
+        if await events.seen_webhook(db, webhook_id) is not None:
+            return Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
+        report = await reports.get_report(db, event.job_id, lock=True)
+        if report is None:
+            log.warning("webhook %s for unknown report %s ignored", webhook_id, event.job_id)
+            await events.record_webhook(db, webhook_id, at=now, report_id=None, outcome="unknown")
+            return Receipt(200, "unknown", f"no report {event.job_id!r}; ignored")
+        change = transition(report, event.kind, event.attempt, event.at, event.data)
+        if change is None:
+            await events.record_webhook(
+                db, webhook_id, at=now, report_id=report.id, outcome="stale"
+            )
+            return Receipt(
+                200,
+                "stale",
+                f"report {report.id} is {report.status.value} at attempt {report.attempt}; "
+                f"{event.kind} of attempt {event.attempt} changes nothing",
+            )
+        await reports.update_report(db, report.id, change.status, change.values)
+        entry = await events.append_event(
+            db,
+            user_id=report.user_id,
+            report_id=report.id,
+            type=TYPE_PREFIX + event.kind,
+            attempt=event.attempt,
+            status=change.status.value,
+            at=event.at,
+            data=user_data(report.id, event),
+        )
+        await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="applied")
+    return Receipt(200, "applied", f"report {report.id} is {change.status.value}", entry=entry)
