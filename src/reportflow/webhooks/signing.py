@@ -53,6 +53,8 @@ def decode_secret(secret: Secret) -> bytes:
         key = secret
     elif secret.startswith(SECRET_PREFIX):
         encoded = secret[len(SECRET_PREFIX) :]
+        # Unpadded base64 is accepted, as the reference libraries do.
+        encoded += "=" * (-len(encoded) % 4)
         try:
             key = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError) as exc:
