@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from reportflow.errors import CatalogError, ReportflowError, RowLimitError
+from reportflow.errors import CatalogError, ConfigError, ReportflowError, RowLimitError
 from reportflow.queue.base import Job, JobState, Queue
 from reportflow.runner.context import Executor, JobContext
 from reportflow.runner.events import EventKind, EventSink, ReportEvent
@@ -21,9 +21,10 @@ from reportflow.runner.hooks import HookChain, Outcome
 
 log = logging.getLogger("reportflow.runner")
 
-#: Errors that will fail the same way on every attempt: retrying only delays
-#: telling the requestor what is wrong with the request or the definition.
-NO_RETRY_ERRORS: tuple[type[BaseException], ...] = (CatalogError, RowLimitError)
+#: Errors that will fail the same way on every attempt (bad parameters, an
+#: unknown report or connection, a broken definition, too many rows): retrying
+#: only delays telling the requestor what is wrong.
+NO_RETRY_ERRORS: tuple[type[BaseException], ...] = (CatalogError, ConfigError, RowLimitError)
 
 
 @dataclass(slots=True, frozen=True)

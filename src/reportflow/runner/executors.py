@@ -8,9 +8,8 @@ the pool and the queue alone (benchmarks, queue throughput tests).
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Sequence
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from reportflow.artifacts.base import ArtifactStore
 from reportflow.catalog import Catalog, OutputFormat, ReportDefinition, bind_parameters
@@ -40,7 +39,9 @@ class RunReport(Protocol):
 def _etl_run_report() -> RunReport:
     # Imported on first use: the ETL pulls in DuckDB and Arrow, which a runner
     # process built around another executor never needs.
-    return cast(RunReport, importlib.import_module("reportflow.etl").run_report)
+    from reportflow.etl import run_report
+
+    return run_report
 
 
 class ReportExecutor:
