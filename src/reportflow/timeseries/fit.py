@@ -76,6 +76,8 @@ def fit(y: ArrayLike, method: str, *, damped: bool = False, **fixed: Any) -> Fit
     for key in fixed:
         if key not in accepted:
             raise ValueError(f"{key}: not an argument of {method}()")
+    if method == "holt_winters" and "period" not in fixed:
+        raise ValueError("period: required to fit holt_winters")
     free = _free_names(method, fixed, damped)
     if method == "holt_winters" and fixed.get("trend", "add") is None:
         fixed.setdefault("beta", None)

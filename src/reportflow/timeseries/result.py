@@ -44,8 +44,9 @@ def forecast_from_state(
     if seasonal is None or season_tail is None:
         return base
     m = season_tail.shape[0]
-    s = season_tail[np.arange(h) % m]
-    return base + s if seasonal == "add" else base * s
+    s: FloatArray = season_tail[np.arange(h) % m]
+    out: FloatArray = base + s if seasonal == "add" else base * s
+    return out
 
 
 @dataclass(frozen=True, eq=False)
