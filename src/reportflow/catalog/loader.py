@@ -161,8 +161,12 @@ def load_definition(path: Path) -> Loaded:
         return loaded
     ctx = _FileContext(loaded, located)
     data: dict[str, Any] = dict(located.data)
-    for key_path, _line in located.duplicates:
-        ctx.add(Issue(key_path, "key is given more than once"))
+    for key_path, line in located.duplicates:
+        field = format_path(key_path)
+        error = DefinitionError(
+            "key is given more than once", file=str(path), line=line, field=field
+        )
+        loaded.errors.append(error)
     for key in sorted(_INTERNAL_KEYS & set(data)):
         ctx.add(Issue((key,), _unknown_key_message((key,))))
         del data[key]
