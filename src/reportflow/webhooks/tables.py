@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -97,4 +98,16 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, or every connection sees its own empty database.
             kwargs["poolclass"] = StaticPool
-    return create_async_engine(parsed, **kwargs)
+    engine = create_async_engine(parsed, **kwargs)
+    if driver.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        event.listen(engine.sync_engine, "connect", _sqlite_wal)
+    return engine
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    """Write-ahead log: one fsync per commit instead of several (about 10x the
+    commits per second), and readers never wait for the writer. ``synchronous``
+    stays FULL, so a committed message survives a power cut."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
