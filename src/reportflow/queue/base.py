@@ -347,11 +347,11 @@ class Queue(abc.ABC):
     async def _stats(self, queue: str, now: float) -> QueueStats: ...
 
 
-def next_state_after_failure(job: Job, retry: bool) -> JobState:
+def next_state_after_failure(attempts: int, max_attempts: int, retry: bool) -> JobState:
     """Where a failed attempt leaves a job: shared by every backend."""
     if not retry:
         return JobState.FAILED
-    return JobState.QUEUED if job.attempts < job.max_attempts else JobState.DEAD
+    return JobState.QUEUED if attempts < max_attempts else JobState.DEAD
 
 
 LEASE_EXPIRED_ERROR = "lease expired on the last attempt (runner lost or too slow)"

@@ -200,7 +200,7 @@ class MemoryQueue(Queue):
         if job is None:
             return None
         job.error = error
-        state = next_state_after_failure(job, retry)
+        state = next_state_after_failure(job.attempts, job.max_attempts, retry)
         if state is JobState.QUEUED:
             delay = retry_delay(job.attempts) if retry_in is None else retry_in
             self._requeue(job, now + delay)

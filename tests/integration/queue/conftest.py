@@ -32,16 +32,25 @@ BACKENDS = [
 ]
 
 
+@pytest.fixture
+def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], Backend]:
+    """Build the backend of a kind: memory, sqlite or postgres (a fresh database)."""
+
+    def make(kind: str) -> Backend:
+        if kind == "memory":
+            return Backend(kind, f"memory://test-{uuid.uuid4().hex}", None)
+        if kind == "sqlite":
+            path = tmp_path / "queue.db"
+            return Backend(kind, f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}")
+        pg: str = request.getfixturevalue("postgres_url")
+        return Backend(kind, pg, pg.replace("postgresql://", "postgresql+asyncpg://", 1))
+
+    return make
+
+
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    kind: str = request.param
-    if kind == "memory":
-        return Backend(kind, f"memory://test-{uuid.uuid4().hex}", None)
-    if kind == "sqlite":
-        path = tmp_path / "queue.db"
-        return Backend(kind, f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}")
-    pg: str = request.getfixturevalue("postgres_url")
-    return Backend(kind, pg, pg.replace("postgresql://", "postgresql+asyncpg://", 1))
+def backend(request: pytest.FixtureRequest, make_backend: Callable[[str], Backend]) -> Backend:
+    return make_backend(request.param)
 
 
 @pytest.fixture
@@ -55,6 +64,3 @@ async def other_queue(backend: Backend, queue: Queue) -> AsyncIterator[Queue]:
     """A second queue object on the same store, opened after ``queue``."""
     async with backend.open() as q:
         yield q
-
-
-QueueFactory = Callable[[], Queue]
