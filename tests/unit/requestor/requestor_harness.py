@@ -65,11 +65,13 @@ class Harness:
     settings: Settings
     tokens: dict[str, str] = field(default_factory=dict)
 
-    async def add_user(self, name: str, *, admin: bool = False) -> User:
+    async def add_user(self, name: str, *, admin: bool = False, password: bool = False) -> User:
+        """A user with an API token; with ``password`` also PASSWORD (argon2 is slow)."""
         role = Role.ADMIN if admin else Role.USER
         token = new_token()
+        hashed = hash_password(PASSWORD) if password else None
         async with self.store.transaction() as db:
-            user = await users.create_user(db, name, role=role, password_hash=hash_password(PASSWORD))
+            user = await users.create_user(db, name, role=role, password_hash=hashed)
             await users.create_token(db, user.id, digest(token))
         self.tokens[name] = token
         return user
@@ -98,9 +100,7 @@ class Harness:
         return raw, {**headers, "content-type": "application/json"}
 
 
-def runner_event(
-    report_id: str, kind: str, attempt: int = 1, **data: Any
-) -> dict[str, Any]:
+def runner_event(report_id: str, kind: str, attempt: int = 1, **data: Any) -> dict[str, Any]:
     """The body the runner's WebhookSink posts for one event."""
     return {
         "type": f"report.{kind}",

@@ -49,7 +49,10 @@ async def test_concurrent_idempotent_submissions_make_one_report(rf: Harness) ->
     request = {"report": "sales", "params": {"region": "south"}}
     async with rf.client("ann") as c:
         answers = await asyncio.gather(
-            *(c.post("/api/v1/reports", json=request, headers={"Idempotency-Key": "same"}) for _ in range(5))
+            *(
+                c.post("/api/v1/reports", json=request, headers={"Idempotency-Key": "same"})
+                for _ in range(5)
+            )
         )
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 202]
     assert len({a.json()["id"] for a in answers}) == 1
@@ -58,8 +61,12 @@ async def test_concurrent_idempotent_submissions_make_one_report(rf: Harness) ->
 async def test_key_is_free_again_once_the_report_is_final(rf: Harness) -> None:
     request = {"report": "sales", "params": {"region": "south"}}
     async with rf.client("ann") as c:
-        first = (await c.post("/api/v1/reports", json=request, headers={"Idempotency-Key": "k"})).json()
-        assert (await c.post(f"/api/v1/reports/{first['id']}/cancel")).json()["status"] == "cancelled"
+        first = (
+            await c.post("/api/v1/reports", json=request, headers={"Idempotency-Key": "k"})
+        ).json()
+        assert (await c.post(f"/api/v1/reports/{first['id']}/cancel")).json()[
+            "status"
+        ] == "cancelled"
         second = await c.post("/api/v1/reports", json=request, headers={"Idempotency-Key": "k"})
     assert second.status_code == 202
     assert second.json()["id"] != first["id"]
@@ -69,7 +76,9 @@ async def test_list_filters_and_paginates_with_a_cursor(rf: Harness) -> None:
     async with rf.client("ann") as c:
         ids = []
         for region in ["north", "south", "north", "south", "north"]:
-            r = await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": region}})
+            r = await c.post(
+                "/api/v1/reports", json={"report": "sales", "params": {"region": region}}
+            )
             ids.append(r.json()["id"])
         await c.post(f"/api/v1/reports/{ids[0]}/cancel")
         seen: list[str] = []
@@ -82,7 +91,9 @@ async def test_list_filters_and_paginates_with_a_cursor(rf: Harness) -> None:
             if cursor is None:
                 break
         cancelled = (await c.get("/api/v1/reports", params={"status": "cancelled"})).json()
-        queued = (await c.get("/api/v1/reports", params={"status": "queued", "report": "sales"})).json()
+        queued = (
+            await c.get("/api/v1/reports", params={"status": "queued", "report": "sales"})
+        ).json()
     assert seen == list(reversed(ids))
     assert [r["id"] for r in cancelled["reports"]] == [ids[0]]
     assert len(queued["reports"]) == 4
@@ -90,7 +101,9 @@ async def test_list_filters_and_paginates_with_a_cursor(rf: Harness) -> None:
 
 async def test_cancel_of_a_running_report_asks_the_runner(rf: Harness) -> None:
     async with rf.client("ann") as c:
-        report = (await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}})).json()
+        report = (
+            await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}})
+        ).json()
         [job] = await rf.queue.claim("w1")
         body, headers = rf.hook(runner_event(report["id"], "started", attempt=job.attempts))
         assert (await c.post("/hooks/runner", content=body, headers=headers)).status_code == 200
@@ -107,9 +120,13 @@ async def test_cancel_of_a_running_report_asks_the_runner(rf: Harness) -> None:
 
 async def test_retry_makes_a_new_report_linked_to_the_old(rf: Harness) -> None:
     async with rf.client("ann") as c:
-        report = (await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}})).json()
+        report = (
+            await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}})
+        ).json()
         early = await c.post(f"/api/v1/reports/{report['id']}/retry")
-        body, headers = rf.hook(runner_event(report["id"], "failed", error="source down", will_retry=False))
+        body, headers = rf.hook(
+            runner_event(report["id"], "failed", error="source down", will_retry=False)
+        )
         await c.post("/hooks/runner", content=body, headers=headers)
         failed = (await c.get(f"/api/v1/reports/{report['id']}")).json()
         retried = await c.post(f"/api/v1/reports/{report['id']}/retry")
@@ -127,7 +144,11 @@ async def test_rate_limits_answer_429_with_retry_after(tmp_path) -> None:  # typ
         await h.add_user("ann")
         async with h.client("ann") as c:
             codes = [
-                (await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}))
+                (
+                    await c.post(
+                        "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
+                    )
+                )
                 for _ in range(3)
             ]
     assert [r.status_code for r in codes] == [202, 202, 429]
@@ -142,7 +163,11 @@ async def test_submissions_per_minute(tmp_path) -> None:  # type: ignore[no-unty
         await h.add_user("ann")
         async with h.client("ann") as c:
             codes = [
-                (await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}))
+                (
+                    await c.post(
+                        "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
+                    )
+                )
                 for _ in range(3)
             ]
     assert [r.status_code for r in codes] == [202, 202, 429]

@@ -180,6 +180,10 @@ def _decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise HTTPException(422, f"cursor {cursor[:40]!r} is not one this API gave out") from exc
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = base64.b64decode(padded, altchars=b"-_", validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = ""
+    if not decoded.isalnum():
+        raise HTTPException(422, f"cursor {cursor[:40]!r} is not one this API gave out")
+    return decoded
