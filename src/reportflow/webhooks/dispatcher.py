@@ -130,6 +130,9 @@ class OutboxDispatcher:
                 OUTBOX_BACKLOG.set(await self.outbox.pending_count())
             except WebhookError as exc:
                 log.warning("webhook outbox: %s; retrying in %.0f s", exc, self.poll_interval)
+            except Exception:
+                # A bug must not silently end delivery for the whole process.
+                log.exception("webhook outbox dispatcher failed; retrying")
             if self._stopping:
                 break
             with contextlib.suppress(TimeoutError):
