@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
 import tempfile
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,11 +29,13 @@ class MemoryArtifactStore(ArtifactStore):
     """Artifacts as bytes in a dict, keyed like every other store."""
 
     def __init__(self) -> None:
-        self._staging = tempfile.TemporaryDirectory(prefix="reportflow-staging-")
+        self._staging = Path(tempfile.mkdtemp(prefix="reportflow-staging-"))
+        # Removed when the store is closed or garbage-collected, quietly.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._staging, True)
         self.blobs: dict[str, bytes] = {}
 
     def staging_dir(self) -> Path:
-        return Path(self._staging.name)
+        return self._staging
 
     async def put_file(
         self, key: str, path: Path, *, name: str, format: str, content_type: str, rows: int
@@ -71,4 +75,4 @@ class MemoryArtifactStore(ArtifactStore):
 
     def close(self) -> None:
         """Remove the staging directory."""
-        self._staging.cleanup()
+        self._cleanup()
