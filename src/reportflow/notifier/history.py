@@ -110,9 +110,10 @@ class NotificationLog:
                         await conn.run_sync(metadata.create_all)
                 except (SQLAlchemyError, OSError) as exc:
                     await engine.dispose()
-                    raise NotifierError(
-                        f"notification history {self.url.split('@')[-1]!r}: {exc}"
-                    ) from exc
+                    # Only the host part of the URL: it may carry a password.
+                    where = self.url.split("@")[-1]
+                    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                    raise NotifierError(f"notification history {where!r}: {reason}") from exc
                 self._engine = engine
             return self._engine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,9 @@ def backlog(
             "description": description,
             "runbook_url": "https://runbooks.example.org/backlog",
         }
-        alert["fingerprint"] = f"{i:016x}"
+        # Alertmanager fingerprints hash the label set; so do we (different hash, same idea).
+        raw = json.dumps(alert["labels"], sort_keys=True).encode()
+        alert["fingerprint"] = hashlib.sha256(raw).hexdigest()[:16]
         if status == "resolved":
             alert["endsAt"] = "2023-02-06T14:08:45.828Z"
         alerts.append(alert)
