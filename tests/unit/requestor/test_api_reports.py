@@ -19,7 +19,8 @@ async def test_submit_queues_a_job_and_logs_an_event(rf: Harness) -> None:
         assert body["formats"] == ["csv", "json"]
         assert r.headers["location"] == f"/api/v1/reports/{body['id']}"
         job = await rf.queue.get(body["id"])
-        assert job is not None and job.state is JobState.QUEUED
+        assert job is not None
+        assert job.state is JobState.QUEUED
         assert job.meta["user"] == "ann"
         events = (await c.get("/api/v1/events")).json()["events"]
         assert [e["type"] for e in events] == ["report.queued"]
@@ -38,7 +39,8 @@ async def test_idempotency_key_returns_the_in_flight_twin(rf: Harness) -> None:
         )
         listed = (await c.get("/api/v1/reports")).json()["reports"]
     assert first.status_code == 202
-    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert other.status_code == 422
     assert "Idempotency-Key" in other.text
@@ -108,7 +110,8 @@ async def test_cancel_of_a_running_report_asks_the_runner(rf: Harness) -> None:
         body, headers = rf.hook(runner_event(report["id"], "started", attempt=job.attempts))
         assert (await c.post("/hooks/runner", content=body, headers=headers)).status_code == 200
         r = await c.post(f"/api/v1/reports/{report['id']}/cancel")
-        assert r.status_code == 202 and r.json()["status"] == "running"
+        assert r.status_code == 202
+        assert r.json()["status"] == "running"
         assert (await rf.queue.heartbeat("w1", [job.id])) == {job.id: True}
         body, headers = rf.hook(runner_event(report["id"], "cancelled", attempt=job.attempts))
         await c.post("/hooks/runner", content=body, headers=headers)
@@ -131,7 +134,8 @@ async def test_retry_makes_a_new_report_linked_to_the_old(rf: Harness) -> None:
         failed = (await c.get(f"/api/v1/reports/{report['id']}")).json()
         retried = await c.post(f"/api/v1/reports/{report['id']}/retry")
     assert early.status_code == 409
-    assert failed["status"] == "failed" and failed["error"] == "source down"
+    assert failed["status"] == "failed"
+    assert failed["error"] == "source down"
     assert retried.status_code == 202
     assert retried.json()["retry_of"] == report["id"]
     assert retried.json()["params"] == report["params"]
