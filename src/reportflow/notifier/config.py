@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reportflow.errors import WebhookError
 from reportflow.notifier.errors import NotifierConfigError
 from reportflow.notifier.routing import Route
 from reportflow.notifier.templates import Templates
+from reportflow.webhooks.signing import decode_secret
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 DEFAULT_DEDUPE_SECONDS = 300.0
@@ -130,6 +132,11 @@ class HttpChannel(_Channel):
     @model_validator(mode="after")
     def _load(self) -> HttpChannel:
         self.secret = _secret(self.secret, self.secret_file)
+        if self.secret:
+            try:
+                decode_secret(self.secret)
+            except WebhookError as exc:
+                raise ValueError(str(exc)) from exc
         return self
 
 

@@ -10,10 +10,11 @@ from notifier_helpers import channel, note
 from notifier_samples import backlog
 from notifier_servers import Capture, closed_url
 
+from reportflow.errors import WebhookVerificationError
 from reportflow.notifier import DeliveryError
 from reportflow.notifier.config import RetryConfig
 from reportflow.notifier.dispatcher import send_with_retries
-from reportflow.notifier.signing import sign
+from reportflow.webhooks.signing import Verifier
 
 pytestmark = pytest.mark.integration
 FAST = RetryConfig(attempts=3, backoff_seconds=0.01)
@@ -105,15 +106,18 @@ async def test_http_signed_with_template_body(capture: Capture) -> None:
         "body": '{"title": {{ title|tojson }}, "n": {{ alerts|length }}}',
     }
     async with httpx.AsyncClient() as client:
-        await channel(spec, client).send(note(backlog(3)))
-    (req,) = capture.on("tickets")
+        hook = channel(spec, client)
+        await hook.send(note(backlog(3)))
+        await hook.send(note(backlog(3)))  # a retry of the same notification
+    req, retry = capture.on("tickets")
     assert req.method == "PUT"
     assert req.headers["x-source"] == "reportflow"
     assert json.loads(req.body) == {"title": "[FIRING:3] BacklogGrowing (severity=warning)", "n": 3}
-    expected = sign(
-        secret, req.headers["webhook-id"], int(req.headers["webhook-timestamp"]), req.body
-    )
-    assert req.headers["webhook-signature"] == expected
+    Verifier(secret).verify(req.headers, req.body)  # raises when the signature is wrong
+    with pytest.raises(WebhookVerificationError):
+        Verifier(secret).verify(req.headers, req.body.replace(b"3", b"4"))
+    assert req.headers["webhook-id"].startswith("msg_")
+    assert retry.headers["webhook-id"] == req.headers["webhook-id"]
 
 
 async def test_http_default_body_is_the_payload_unsigned(capture: Capture) -> None:

@@ -51,6 +51,10 @@ BASE: dict[str, Any] = {"receivers": {"r": []}, "route": {"receiver": "r"}}
             {"receivers": {"r": [{"type": "scale", "url": "u", "mode": "target", "value": -1}]}},
             "scale target must be >= 0",
         ),
+        (
+            {"receivers": {"r": [{"type": "http", "url": "u", "secret": "whsec_!!"}]}},
+            "not base64",
+        ),
         ({"dedupe_seconds": -1}, "dedupe_seconds"),
         ({"auth": {"basic": {"username": "am"}}}, "password"),
         ({"auth": {"bearer_token_file": "/nonexistent/token"}}, "cannot read secret file"),
