@@ -163,10 +163,10 @@ def load_definition(path: Path) -> Loaded:
     data: dict[str, Any] = dict(located.data)
     for key_path, line in located.duplicates:
         field = format_path(key_path)
-        error = DefinitionError(
+        repeated = DefinitionError(
             "key is given more than once", file=str(path), line=line, field=field
         )
-        loaded.errors.append(error)
+        loaded.errors.append(repeated)
     for key in sorted(_INTERNAL_KEYS & set(data)):
         ctx.add(Issue((key,), _unknown_key_message((key,))))
         del data[key]

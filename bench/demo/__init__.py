@@ -1,0 +1,1 @@
+"""Benchmarks of the demo warehouse builder and of parameter binding."""
