@@ -75,7 +75,10 @@ class PostgresQueue(SQLQueue):
     async def connect(self) -> None:
         if self._engine_or_none is not None:
             return
-        engine = create_async_engine(self.url, pool_size=self._pool_size, max_overflow=0)
+        # Every use commits or rolls back explicitly: no reset round trip on return.
+        engine = create_async_engine(
+            self.url, pool_size=self._pool_size, max_overflow=0, pool_reset_on_return=None
+        )
         self._engine_or_none = engine
         try:
             with self._errors("connect"):

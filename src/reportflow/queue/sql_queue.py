@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
@@ -25,6 +26,7 @@ from reportflow.queue.base import (
     next_state_after_failure,
     retry_delay,
 )
+from reportflow.queue.batching import GroupCommit
 from reportflow.queue.sql_statements import Statements, statements
 
 # An idempotent enqueue races a job finishing between its INSERT (conflict)
@@ -39,6 +41,8 @@ class SQLQueue(Queue):
         self.url = url
         self._stmts: Statements = statements(dialect)
         self._engine_or_none: AsyncEngine | None = None
+        self._enqueues: GroupCommit[Job, Job] = GroupCommit(self._flush_enqueues)
+        self._acks: GroupCommit[_Ack, bool] = GroupCommit(self._flush_acks)
 
     # --- what a dialect backend provides -------------------------------------
     @abc.abstractmethod
@@ -91,13 +95,37 @@ class SQLQueue(Queue):
                     )
                 stored = await self._insert(connection, job)
             else:
-                async with self._write(durable=True) as conn:
-                    stored = await self._insert(conn, job)
+                stored = await self._enqueues.submit(job)
         # With the caller's connection the row is visible only once they
         # commit; a claimer woken too early finds nothing and the next wake-up
         # (PostgreSQL NOTIFY on commit) or poll picks it up.
         self._claimable(max(0.0, stored.scheduled_at - job.enqueued_at))
         return stored
+
+    async def _flush_enqueues(self, jobs: Sequence[Job]) -> list[Job | BaseException]:
+        """One durable transaction for a batch of enqueues; if any of them
+        breaks it (a duplicate id), each is retried alone so only it fails."""
+        plain = [job for job in jobs if job.idempotency_key is None]
+        try:
+            with self._errors("enqueue"):
+                async with self._write(durable=True) as conn:
+                    if plain:
+                        await conn.execute(self._stmts.insert_many, [job_values(j) for j in plain])
+                    return [
+                        job if job.idempotency_key is None else await self._insert(conn, job)
+                        for job in jobs
+                    ]
+        except QueueError:
+            pass  # find the culprit below, with its own message
+        out: list[Job | BaseException] = []
+        for job in jobs:
+            try:
+                with self._errors("enqueue"):
+                    async with self._write(durable=True) as conn:
+                        out.append(await self._insert(conn, job))
+            except QueueError as exc:
+                out.append(exc)
+        return out
 
     async def _insert(self, conn: AsyncConnection, job: Job) -> Job:
         values = job_values(job)
@@ -186,7 +214,32 @@ class SQLQueue(Queue):
     async def _ack(
         self, worker: str, job_id: str, result: dict[str, Any] | None, now: float
     ) -> bool:
-        return await self._finish("ack", worker, job_id, JobState.SUCCEEDED, now, result=result)
+        return await self._acks.submit(_Ack(worker, job_id, result, now))
+
+    async def _flush_acks(self, acks: Sequence[_Ack]) -> list[bool]:
+        """Acks group-committed: one UPDATE per worker, then the results."""
+        by_worker: dict[str, list[str]] = {}
+        for ack in acks:
+            by_worker.setdefault(ack.worker, []).append(ack.job_id)
+        now = max(ack.now for ack in acks)
+        done: set[tuple[str, str]] = set()
+        with self._errors("ack"):
+            async with self._write() as conn:
+                for worker, ids in by_worker.items():
+                    params = {"b_worker": worker, "b_job_ids": ids, "b_now": now}
+                    rows = (await conn.execute(self._stmts.ack_many, params)).all()
+                    done.update((worker, row[0]) for row in rows)
+                answers: list[bool] = []
+                results: list[dict[str, Any]] = []
+                for ack in acks:
+                    key = (ack.worker, ack.job_id)
+                    answers.append(key in done)
+                    done.discard(key)  # the same ack twice in a batch counts once
+                    if answers[-1] and ack.result is not None:
+                        results.append({"b_job_id": ack.job_id, "b_result": ack.result})
+                if results:
+                    await conn.execute(self._stmts.set_result, results)
+        return answers
 
     async def _ack_cancelled(self, worker: str, job_id: str, now: float) -> bool:
         return await self._finish("ack_cancelled", worker, job_id, JobState.CANCELLED, now)
@@ -252,6 +305,14 @@ class SQLQueue(Queue):
             depth[JobState(state)] = int(count)
         wait = 0.0 if oldest is None else max(0.0, now - float(oldest))
         return QueueStats(depth=depth, oldest_wait_seconds=wait)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ack:
+    worker: str
+    job_id: str
+    result: dict[str, Any] | None
+    now: float
 
 
 def job_values(job: Job) -> dict[str, Any]:

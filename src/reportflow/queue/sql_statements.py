@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Select,
     Update,
+    any_,
     bindparam,
     case,
     func,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
 from reportflow.queue.base import LEASE_EXPIRED_ERROR, JobState
@@ -49,6 +50,7 @@ class Statements:
     """The statements for one dialect."""
 
     insert: ReturningInsert[Any]
+    insert_many: Insert
     insert_idempotent: ReturningInsert[Any]
     find_in_flight: Select[Any]
     get: Select[Any]
@@ -56,6 +58,8 @@ class Statements:
     claim: ReturningUpdate[Any]
     heartbeat: ReturningUpdate[Any]
     finish: ReturningUpdate[Any]
+    ack_many: ReturningUpdate[Any]
+    set_result: Update
     held_attempts: Select[Any]
     requeue: ReturningUpdate[Any]
     release: ReturningUpdate[Any]
@@ -88,8 +92,16 @@ def statements(dialect: str) -> Statements:
         # Concurrent claimers skip each other's rows instead of queueing on them.
         candidates = candidates.with_for_update(skip_locked=True)
     last_attempt = jobs.c.attempts >= jobs.c.max_attempts
+    if dialect == "postgresql":
+        # One array parameter: one prepared statement whatever the list's length.
+        id_listed = jobs.c.id == any_(
+            bindparam("b_job_ids", type_=postgresql.ARRAY(jobs.c.id.type))
+        )
+    else:
+        id_listed = jobs.c.id.in_(bindparam("b_job_ids", expanding=True))
     return Statements(
         insert=insert.returning(*jobs.c),
+        insert_many=insert,
         insert_idempotent=insert_idempotent.returning(*jobs.c),
         find_in_flight=select(jobs).where(
             jobs.c.queue == bindparam("b_queue"),
@@ -124,7 +136,7 @@ def statements(dialect: str) -> Statements:
         .returning(*jobs.c),
         heartbeat=update(jobs)
         .where(
-            jobs.c.id.in_(bindparam("b_job_ids", expanding=True)),
+            id_listed,
             jobs.c.worker == _worker,
             jobs.c.state == RUNNING,
         )
@@ -142,6 +154,14 @@ def statements(dialect: str) -> Statements:
             error=func.coalesce(bindparam("b_error", type_=jobs.c.error.type), jobs.c.error),
         )
         .returning(jobs.c.id),
+        # Group-committed acks of one worker; results follow in set_result.
+        ack_many=update(jobs)
+        .where(id_listed, jobs.c.worker == _worker, jobs.c.state == RUNNING)
+        .values(state=JobState.SUCCEEDED.value, finished_at=_now, lease_until=None)
+        .returning(jobs.c.id),
+        set_result=update(jobs)
+        .where(jobs.c.id == _job_id)
+        .values(result=bindparam("b_result", type_=jobs.c.result.type)),
         held_attempts=select(jobs.c.attempts, jobs.c.max_attempts).where(_held),
         requeue=update(jobs)
         .where(_held, jobs.c.attempts == bindparam("b_attempts"))

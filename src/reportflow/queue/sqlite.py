@@ -87,7 +87,10 @@ class SQLiteQueue(SQLQueue):
         if directory:
             os.makedirs(directory, exist_ok=True)
         engine = create_async_engine(
-            f"sqlite+aiosqlite:///{self.path}", pool_size=1, max_overflow=0
+            f"sqlite+aiosqlite:///{self.path}",
+            pool_size=1,
+            max_overflow=0,
+            pool_reset_on_return=None,  # every use commits or rolls back itself
         )
         busy_ms = int(self._busy_timeout * 1000)
 
