@@ -46,7 +46,7 @@ class GroupCommit(Generic[Item, Result]):
             del self._pending[: self._max_batch]
             try:
                 results = await self._flush([item for item, _ in batch])
-            except BaseException as exc:  # noqa: BLE001 - handed to every caller
+            except BaseException as exc:  # handed to every caller below
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
