@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from reportflow.cli import demo, notifier, reports, run, runner
+from reportflow.cli import demo, notifier, reports, requestor, run, runner
 from reportflow.errors import ReportflowError
 
 EXIT_USAGE = 2
@@ -48,6 +48,10 @@ cli.add_command(runner.submit)
 cli.add_command(runner.jobs)
 cli.add_command(runner.queue_group)
 cli.add_command(notifier.notifier)
+cli.add_command(requestor.requestor)
+cli.add_command(requestor.user)
+cli.add_command(requestor.token)
+cli.add_command(requestor.deliveries)
 
 
 def main() -> None:
