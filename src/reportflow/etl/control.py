@@ -61,6 +61,7 @@ class RunControl:
         self._deliverer: asyncio.Task[None] | None = None
         self.percent: float | None = None
         """Set by sources that know how far they are (0–100)."""
+        self._deferred: list[Callable[[], None]] = []
         self.source_error: BaseException | None = None
         """The first error raised by the source, kept because engines that pull
         the source themselves (DuckDB) wrap it in their own error."""
@@ -92,6 +93,22 @@ class RunControl:
         """Re-raise the source's own error, if it had one (see ``source_error``)."""
         if self.source_error is not None:
             raise self.source_error
+
+    def defer(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` when the pipeline ends, however it ends (worker thread).
+
+        Sources close cursors and connections this way, because a lazy reader
+        that is never iterated never runs its own ``finally``."""
+        self._deferred.append(fn)
+
+    def run_deferred(self) -> None:
+        """Run the deferred closers, newest first; each at most once."""
+        while self._deferred:
+            fn = self._deferred.pop()
+            try:
+                fn()
+            except Exception:  # closing is best effort; the run's outcome is decided
+                log.debug("closing a resource failed", exc_info=True)
 
     def add_interrupt(self, fn: Callable[[], None]) -> Callable[[], None]:
         """Call ``fn`` on cancel; returns a function that unregisters it."""

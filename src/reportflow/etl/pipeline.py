@@ -87,9 +87,10 @@ class _Tracker:
         return pa.RecordBatchReader.from_batches(reader.schema, batches())
 
 
-def _open_writers(plan: Plan, schema: pa.Schema) -> list[Writer]:
+def _open_writers(plan: Plan, schema: pa.Schema, writers: list[Writer]) -> None:
+    """Open a writer per format into ``writers`` (so a failure can abort those
+    already opened)."""
     context = RenderContext(plan.definition, plan.params)
-    writers: list[Writer] = []
     for fmt in plan.formats:
         cls = WRITERS[fmt]
         path = plan.staging / f"{plan.job_id}-{uuid.uuid4().hex[:8]}.{cls.extension}.part"
@@ -99,7 +100,6 @@ def _open_writers(plan: Plan, schema: pa.Schema) -> list[Writer]:
             raise
         except Exception as exc:
             raise RenderError(f"render {fmt.value}: {type(exc).__name__}: {one_line(exc)}") from exc
-    return writers
 
 
 def _render(writer: Writer, batch: pa.RecordBatch | None) -> None:
@@ -128,7 +128,7 @@ def run_pipeline(plan: Plan, control: RunControl) -> Outcome:
         reader = tracker.watch_source(open_source(definition, plan.params, plan.settings, control))
         for step in definition.transform:
             reader = apply_transform(reader, step, plan.params, control)
-        writers = _open_writers(plan, reader.schema)
+        _open_writers(plan, reader.schema, writers)
         if definition.load is not None:
             loader = TableLoader(definition.load, plan.settings, reader.schema)
         rows = _pump(reader, writers, loader, plan, tracker)
@@ -146,6 +146,7 @@ def run_pipeline(plan: Plan, control: RunControl) -> Outcome:
     finally:
         if reader is not None:
             reader.close()
+        control.run_deferred()
     staged = [Staged(w.format, w.path, w.extension, w.content_type, w.rows) for w in writers]
     return Outcome(rows, staged, loader.rows if loader is not None else None)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -20,6 +20,7 @@ from reportflow.etl.batches import BATCH_ROWS, RowBatcher, chunked, one_line, pe
 from reportflow.etl.control import RunCancelled, RunControl
 
 _END = object()
+T = TypeVar("T")
 
 
 def _accepted(fn: Callable[..., Any], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,26 +108,40 @@ def read_function(
     kwargs = _accepted(fn, params)
     batcher = RowBatcher(None, what=label)
 
-    def produce() -> Iterator[pa.RecordBatch]:
+    def call() -> Iterator[Any]:
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             result = control.run_on_loop(_call_async(fn, kwargs))
         else:
             result = fn(**kwargs)
-        for batch in _batches(_items(result, control), batcher):
-            control.check()
-            yield batch
+        return _items(result, control)
 
-    def guarded() -> Iterator[pa.RecordBatch]:
-        try:
-            yield from produce()
-        except (ReportflowError, RunCancelled):
-            raise
-        except Exception as exc:
-            raise SourceError(f"{label} failed: {type(exc).__name__}: {one_line(exc)}") from exc
+    items = _guard(label, lambda: iter([call()]))
+    first = next(items)
+    # A single table or reader carries its schema, even with no rows.
+    head = list(itertools.islice(first, 2))
+    if len(head) == 1 and isinstance(head[0], pa.Table | pa.RecordBatchReader):
+        one = head[0]
+        batches = one.to_batches(max_chunksize=BATCH_ROWS) if isinstance(one, pa.Table) else one
+        return pa.RecordBatchReader.from_batches(one.schema, _checked(iter(batches), control))
+    rest = itertools.chain(head, first)
+    stream = _guard(label, lambda: _checked(_batches(rest, batcher), control))
+    return _cast_to(peek_reader(stream, pa.schema([])))
 
-    stream = guarded()
-    reader = peek_reader(stream, pa.schema([]))
-    return _cast_to(reader)
+
+def _checked(batches: Iterator[pa.RecordBatch], control: RunControl) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        control.check()
+        yield batch
+
+
+def _guard(label: str, make: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """Iterate ``make()``, turning the function's own errors into SourceError."""
+    try:
+        yield from make()
+    except (ReportflowError, RunCancelled):
+        raise
+    except Exception as exc:
+        raise SourceError(f"{label} failed: {type(exc).__name__}: {one_line(exc)}") from exc
 
 
 def _call_async(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], Any]:

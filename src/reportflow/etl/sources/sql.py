@@ -59,31 +59,31 @@ def read_sql(
         stmt = bound_text(query, params)
     except Exception as exc:
         raise SourceError(describe(name, exc)) from exc
+    control.defer(engine.dispose)
     try:
         conn = engine.connect().execution_options(stream_results=True, max_row_buffer=BATCH_ROWS)
+        control.defer(conn.close)
         result = conn.execute(stmt)
+        control.defer(result.close)
     except Exception as exc:
-        engine.dispose()
         raise SourceError(describe(name, exc)) from exc
 
     names = list(result.keys())
     batcher = RowBatcher(names, what=f"connection {name!r}")
 
     def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            while True:
-                control.check()
-                try:
-                    rows = result.fetchmany(BATCH_ROWS)
-                except sa.exc.SQLAlchemyError as exc:
-                    raise SourceError(describe(name, exc)) from exc
-                if not rows:
-                    return
-                yield batcher.from_tuples(rows)
-        finally:
-            result.close()
-            conn.close()
-            engine.dispose()
+        while True:
+            control.check()
+            try:
+                rows = result.fetchmany(BATCH_ROWS)
+            except sa.exc.SQLAlchemyError as exc:
+                raise SourceError(describe(name, exc)) from exc
+            if not rows:
+                # Release the server-side cursor now: a load into the same
+                # database must not wait for it.
+                result.close()
+                return
+            yield batcher.from_tuples(rows)
 
     stream = batches()
     first = next(stream, None)

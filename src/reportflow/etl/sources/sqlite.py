@@ -65,28 +65,28 @@ def read_sqlite(
     except Exception as exc:
         raise SourceError(f"connection {name!r}: bad query: {one_line(exc)}") from exc
     conn = adbc_sqlite.connect(f"file:{database}?mode=ro", autocommit=True)
+    control.defer(conn.close)
     try:
         cursor = conn.cursor()
+        control.defer(cursor.close)
         cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
         cursor.execute(sql, parameters=values or None)
         reader = cursor.fetch_record_batch()
     except adbc_driver_manager.Error as exc:
-        conn.close()
         raise SourceError(f"connection {name!r}: {one_line(exc)}") from exc
 
     def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            while True:
-                control.check()
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except (adbc_driver_manager.Error, pa.ArrowException) as exc:
-                    raise SourceError(f"connection {name!r}: {one_line(exc)}") from exc
-                yield batch
-        finally:
-            cursor.close()
-            conn.close()
+        while True:
+            control.check()
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                # Finish the statement now: it holds SQLite's read lock, and a
+                # load into the same file commits before the run ends.
+                cursor.close()
+                return
+            except (adbc_driver_manager.Error, pa.ArrowException) as exc:
+                raise SourceError(f"connection {name!r}: {one_line(exc)}") from exc
+            yield batch
 
     return reader_from(reader.schema, batches())
