@@ -6,7 +6,7 @@ Run from the repository root::
 
 1. sign + verify of a 1 KiB body: reportflow.webhooks vs the Standard Webhooks
    reference library (``standardwebhooks``), same secret, same body.
-2. N final-event messages delivered to a loopback uvicorn receiver:
+2. N final-event messages delivered to a loopback uvicorn receiver (its own process):
    direct ``WebhookClient.send`` (no durability, the floor), the outbox on
    SQLite, the outbox on PostgreSQL (skipped when PostgreSQL is unreachable).
 
@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import standardwebhooks
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from reportflow.webhooks import (
     MessageState,
@@ -79,57 +78,78 @@ def _rate(fn: Callable[[], None], rounds: int) -> float:
     return rounds / (time.perf_counter() - start)
 
 
-class Sink:
-    """The receiver: verifies nothing (not what is measured), counts, answers 204."""
+class Counter:
+    """Counts answered requests on the sender's side; the receiver runs in its own process."""
 
     def __init__(self) -> None:
         self.count = 0
         self.target = 0
         self.done = asyncio.Event()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(256)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hooks"
 
-    async def handle(self, request: Request) -> Response:
-        await request.body()
+    async def on_response(self, response: httpx.Response) -> None:
         self.count += 1
         if self.count >= self.target:
             self.done.set()
-        return Response(status_code=204)
 
-    def expect(self, n: int) -> None:
+    def expect(self, n: int) -> httpx.AsyncClient:
         self.count, self.target = 0, n
         self.done.clear()
+        return httpx.AsyncClient(event_hooks={"response": [self.on_response]})
 
 
-async def deliver_direct(sink: Sink, secret: str, n: int) -> float:
-    sink.expect(n)
-    async with WebhookClient(sink.url, secret) as client:
-        start = time.perf_counter()
-        sem = asyncio.Semaphore(16)  # the dispatcher's default batch size
+@contextlib.contextmanager
+def receiver_process() -> Iterator[str]:
+    """uvicorn serving ``bench.webhooks.receiver`` on a free port, in a subprocess."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "uvicorn", "bench.webhooks.receiver:app", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--log-level", "warning", "--no-access-log", "--lifespan", "off"]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("benchmark receiver did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/hooks"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def deliver_direct(url: str, counter: Counter, secret: str, n: int) -> float:
+    """Messages/s for bare signed POSTs, 16 at a time (the dispatcher's batch size)."""
+    async with counter.expect(n) as http:
+        client = WebhookClient(url, secret, http=http)
+        sem = asyncio.Semaphore(16)
 
         async def one(i: int) -> None:
             async with sem:
                 await client.send(f"msg_{i}", {"i": i})
 
+        start = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(n)))
-        await sink.done.wait()
         return n / (time.perf_counter() - start)
 
 
-async def deliver_outbox(sink: Sink, secret: str, n: int, url: str) -> float:
-    """Messages/s from the first add() to the last one recorded as delivered."""
-    sink.expect(n)
-    outbox = Outbox.from_url(url)
+async def deliver_outbox(url: str, counter: Counter, secret: str, n: int, db: str) -> float:
+    """Messages/s from the first add() to the last attempt recorded as delivered."""
+    outbox = Outbox.from_url(db)
     await outbox.create_tables()
-    async with WebhookClient(sink.url, secret, name="bench") as client:
+    async with counter.expect(n) as http:
+        client = WebhookClient(url, secret, http=http, name="bench")
         dispatcher = OutboxDispatcher(outbox, client, poll_interval=0.5)
         await dispatcher.start()
         start = time.perf_counter()
         for i in range(n):
             await outbox.add("bench", f"msg_{uuid.uuid4().hex}", {"i": i})
-        await sink.done.wait()
+        await counter.done.wait()
         await dispatcher.stop()  # returns once the attempts in flight are recorded
         elapsed = time.perf_counter() - start
     states = {d.state for d in await outbox.list_deliveries(limit=n)}
@@ -155,43 +175,35 @@ def _pg_database() -> tuple[str, Callable[[], None]] | None:
     return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
 
 
-async def bench_delivery(n: int, repeats: int) -> dict[str, list[float]]:
-    sink = Sink()
-    app = Starlette(routes=[Route("/hooks", sink.handle, methods=["POST"])])
-    server = uvicorn.Server(
-        uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False)
-    )
-    serving = asyncio.create_task(server.serve(sockets=[sink.sock]))
+async def bench_delivery(url: str, n: int, repeats: int) -> dict[str, list[float]]:
+    counter = Counter()
     secret = generate_secret()
-    results: dict[str, list[float]] = {
-        "direct (no outbox)": [],
-        "outbox sqlite": [],
-        "outbox postgres": [],
-    }
+    names = ["direct (no outbox)", "outbox sqlite", "outbox postgres"]
+    results: dict[str, list[float]] = {name: [] for name in names}
     pg = _pg_database()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for r in range(repeats):
-                results["direct (no outbox)"].append(await deliver_direct(sink, secret, n))
-                db = Path(tmp) / f"outbox{r}.db"
-                results["outbox sqlite"].append(
-                    await deliver_outbox(sink, secret, n, f"sqlite:///{db}")
-                )
+                results[names[0]].append(await deliver_direct(url, counter, secret, n))
+                db = f"sqlite:///{Path(tmp) / f'outbox{r}.db'}"
+                results[names[1]].append(await deliver_outbox(url, counter, secret, n, db))
                 if pg is not None:
-                    from sqlalchemy import text
-
-                    box = Outbox.from_url(pg[0])
-                    await box.create_tables()
-                    async with box.engine.begin() as conn:  # each run starts empty
-                        await conn.execute(text("DELETE FROM reportflow_webhook_outbox"))
-                    await box.close()
-                    results["outbox postgres"].append(await deliver_outbox(sink, secret, n, pg[0]))
+                    await _empty(pg[0])
+                    results[names[2]].append(await deliver_outbox(url, counter, secret, n, pg[0]))
     finally:
         if pg is not None:
             pg[1]()
-        server.should_exit = True
-        await serving
     return {k: v for k, v in results.items() if v}
+
+
+async def _empty(db: str) -> None:
+    from sqlalchemy import text
+
+    box = Outbox.from_url(db)
+    await box.create_tables()
+    async with box.engine.begin() as conn:
+        await conn.execute(text("DELETE FROM reportflow_webhook_outbox"))
+    await box.close()
 
 
 def main() -> None:
@@ -209,7 +221,8 @@ def main() -> None:
     for name, value in medians.items():
         print(f"| {name} | {value:,.0f} | {value / base:.2f}x |")
 
-    delivery = asyncio.run(bench_delivery(args.messages, args.repeats))
+    with receiver_process() as url:
+        delivery = asyncio.run(bench_delivery(url, args.messages, args.repeats))
     print(f"\n## {args.messages} messages to a loopback receiver (median of {args.repeats})\n")
     print("| path | messages/s | ratio to direct |\n|---|---:|---:|")
     floor = statistics.median(delivery["direct (no outbox)"])
