@@ -29,6 +29,8 @@ _SCALAR_TYPES: dict[ParamType, dict[str, Any]] = {
     ParamType.DATETIME: {"type": "string", "format": "date-time"},
 }
 _ORDERED = (ParamType.DATE, ParamType.DATETIME)
+_MAX_VALIDATORS = 4096
+_VALIDATORS: dict[str, Draft202012Validator] = {}
 
 
 def _bounds(param: Parameter) -> dict[str, Any]:
@@ -103,10 +105,22 @@ def _ordered_bounds_problem(param: Parameter, value: Any) -> str | None:
     return None
 
 
+def _validator(param: Parameter) -> Draft202012Validator:
+    # Building a validator costs more than using it; requests for one report
+    # repeat the same few parameter specs, so keep them (bounded).
+    key = param.model_dump_json()
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        if len(_VALIDATORS) >= _MAX_VALIDATORS:
+            _VALIDATORS.clear()
+        validator = _VALIDATORS[key] = Draft202012Validator(property_schema(param))
+    return validator
+
+
 def check_value(param: Parameter, value: Any) -> Any:
     """Coerce ``value`` and check every constraint of ``param``; ``ValueError`` if bad."""
     typed = coerce(param, value)
-    validator = Draft202012Validator(property_schema(param))
+    validator = _validator(param)
     error = next(iter(validator.iter_errors(to_json(typed))), None)
     if error is not None:
         raise ValueError(error.message)
