@@ -110,6 +110,7 @@ async def _in_thread(fn: Callable[[], T], control: RunControl, job_id: str) -> T
         # Wait for the thread to unwind: it deletes its staging files.
         with contextlib.suppress(RunCancelled, Exception):
             await future
+        await asyncio.to_thread(thread.join)  # it is past its last statement
         raise
 
 

@@ -75,8 +75,9 @@ class TableLoader:
             if not sa.inspect(self._conn).has_table(self._table.name, schema=self._table.schema):
                 self._table.create(self._conn)
                 self._created = True
-                self._conn.commit()
-            self._conn.begin()
+            # End the inspection's implicit transaction; the rows get their own,
+            # begun by the first statement and committed in close().
+            self._conn.commit()
             if target.mode == "replace":
                 self._conn.execute(self._table.delete())
         except sa.exc.SQLAlchemyError as exc:
