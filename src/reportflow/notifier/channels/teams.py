@@ -118,14 +118,20 @@ class TeamsChannel(Channel[TeamsConfig]):
         whole = self.card(note, alerts)
         if len(encode(whole)) <= limit:
             return [whole]
+        # Pack by adding up sizes: an alert block adds its own bytes plus one comma, so
+        # the card is not re-encoded per alert (that was quadratic for big groups).
+        room = limit - len(encode(self.card(note, [], _PART_PLACEHOLDER)))
+        common = note.group.common_labels
         parts: list[list[Alert]] = []
         current: list[Alert] = []
+        used = 0
         for alert in alerts:
-            trial = [*current, alert]
-            if current and len(encode(self.card(note, trial, _PART_PLACEHOLDER))) > limit:
+            size = len(encode(_alert_block(alert, common))) + 1
+            if current and used + size > room:
                 parts.append(current)
-                trial = [alert]
-            current = trial
+                current, used = [], 0
+            current.append(alert)
+            used += size
         parts.append(current)
         total = len(parts)
         out = []
