@@ -1,0 +1,1 @@
+"""Benchmarks of the streaming ETL against a pandas baseline."""
