@@ -1,0 +1,1 @@
+"""Benchmarks of reportflow.timeseries against statsmodels and pandas."""
