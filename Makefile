@@ -22,7 +22,7 @@ up: $(STAMP)
 
 ## system-deps: Debian packages the tests need (no-op when present)
 system-deps:
-	@bash scripts/system-deps.sh
+	@bash scripts/system-deps.sh chromium
 
 ## test: lint, type-check and run every test
 test: $(STAMP) system-deps lint typecheck
