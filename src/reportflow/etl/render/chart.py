@@ -19,6 +19,7 @@ import pyarrow as pa
 from reportflow.catalog.model import ChartSpec
 
 MAX_POINTS = 20_000
+LEGEND_ROW = 18
 WIDTH, HEIGHT = 800, 360
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 70, 160, 30, 40
 PALETTE = (
@@ -141,10 +142,12 @@ class ChartCollector:
             pts.sort(key=lambda p: p[0])
             coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y, _ in pts)
             series.append(Series(label=label, color=PALETTE[i % len(PALETTE)], points=coords))
+        # The legend lists every series; the canvas grows so it is not cut off.
+        height = max(HEIGHT, MARGIN_TOP + LEGEND_ROW * len(series) + 10)
         return ChartView(
             title=title,
             width=WIDTH,
-            height=HEIGHT,
+            height=height,
             series=series,
             x_min=_label(raw_lo),
             x_max=_label(raw_hi),
