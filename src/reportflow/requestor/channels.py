@@ -83,7 +83,7 @@ class ChannelSession:
                 return
 
     async def _send_entry(self, entry: dict[str, Any]) -> None:
-        await self.ws.send_json({"type": "event", **entry})
+        await self.ws.send_json(entry)
         self.last_sent = int(entry["seq"])
 
     async def _pump(self, sub: Subscription, ping_seconds: float) -> None:
