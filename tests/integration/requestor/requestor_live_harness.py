@@ -118,7 +118,9 @@ def runner_event(report_id: str, kind: str, attempt: int = 1, **data: Any) -> di
 
 
 @asynccontextmanager
-async def harness(tmp_path: Path, **requestor: Any) -> AsyncIterator[Harness]:
+async def harness(
+    tmp_path: Path, *, store_url: str | None = None, queue_url: str = "memory://", **requestor: Any
+) -> AsyncIterator[Harness]:
     secret = generate_secret()
     settings = Settings(
         home=tmp_path,
@@ -126,8 +128,8 @@ async def harness(tmp_path: Path, **requestor: Any) -> AsyncIterator[Harness]:
         session_secret="test-session-secret",
         requestor={"secure_cookies": False, **requestor},
     )
-    store = await Store.open(f"sqlite:///{tmp_path / 'store.db'}")
-    queue = connect("memory://")
+    store = await Store.open(store_url or f"sqlite:///{tmp_path / 'store.db'}")
+    queue = connect(queue_url)
     await queue.connect()
     broadcast = MemoryBroadcast()
     artifacts = MemoryArtifactStore()
