@@ -61,6 +61,7 @@ async def serve_embedded(
         )
         queue = app.state.services.queue
         runner = build_runner(settings, queue, report_executor(settings), sink=sink)
+        app.state.runners = [runner]  # the admin page shows its slots
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

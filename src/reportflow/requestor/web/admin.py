@@ -29,7 +29,7 @@ _TABLES_READY = "web_outbox_tables_ready"
 
 
 class RunnerView(Protocol):
-    """What the admin page reads of an in-process runner (a :class:`~reportflow.runner.pool.Runner`)."""
+    """What the admin page reads of an in-process runner (a ``Runner``)."""
 
     @property
     def worker_id(self) -> str: ...

@@ -106,9 +106,13 @@ def build_field(name: str, schema: dict[str, Any], required: bool) -> FormField:
     if kind in ("integer", "number"):
         attrs = _number_attrs(schema, kind == "integer")
         return FormField(
-            **base, widget="input", input_type="number", value=_text(default), attrs=attrs,
+            **base,
+            widget="input",
+            input_type="number",
+            value=_text(default),
+            attrs=attrs,
             value_type=kind,
-        )  # fmt: skip
+        )
     input_type = _FORMAT_INPUTS.get(str(schema.get("format")), "text")
     value = _local_datetime(_text(default)) if input_type == "datetime-local" else _text(default)
     return FormField(

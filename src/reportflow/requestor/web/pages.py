@@ -72,9 +72,7 @@ async def report_form_page(request: Request, name: str) -> Response:
         raise HTTPException(404, f"unknown report {name!r}")
     fields = build_form(parameters_schema(definition))
     formats = [f.value for f in definition.formats]
-    return render(
-        request, "form.html", who, definition=definition, fields=fields, formats=formats
-    )
+    return render(request, "form.html", who, definition=definition, fields=fields, formats=formats)
 
 
 @router.get("/reports", response_class=HTMLResponse)
