@@ -1,0 +1,1 @@
+"""Runner pool benchmarks: ``python -m bench.runner.makespan``."""
