@@ -6,8 +6,8 @@ import random
 import signal
 
 import pytest
+from runner_fleet import Fleet, enqueue_many, jobs_of, run
 
-from conftest import Fleet, enqueue_many, jobs_of, run
 from reportflow.queue import JobState
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

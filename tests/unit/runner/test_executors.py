@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from runner_kit import MakeRunner, RecordingSink
 
-from conftest import MakeRunner, RecordingSink
 from reportflow.artifacts import open_store
 from reportflow.catalog import Catalog
 from reportflow.config import Settings

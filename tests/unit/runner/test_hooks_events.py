@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import MakeRunner, RecordingSink, ScriptExecutor
+from runner_kit import MakeRunner, RecordingSink, ScriptExecutor
+
 from reportflow.queue import Job, JobState
 from reportflow.queue.memory import MemoryQueue
 from reportflow.runner import EventKind, JobContext, Outcome, ReportEvent, RunnerHooks

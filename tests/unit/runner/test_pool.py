@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import WAIT, MakeRunner, RecordingSink, ScriptExecutor
+from runner_kit import WAIT, MakeRunner, RecordingSink, ScriptExecutor
+
 from reportflow.queue import JobState
 from reportflow.queue.memory import MemoryQueue
 from reportflow.runner import EventKind, ReportEvent, RunnerHooks

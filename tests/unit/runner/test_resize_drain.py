@@ -6,8 +6,8 @@ import asyncio
 import itertools
 
 import pytest
+from runner_kit import WAIT, MakeRunner, RecordingSink, ScriptExecutor
 
-from conftest import WAIT, MakeRunner, RecordingSink, ScriptExecutor
 from reportflow.errors import RunnerError
 from reportflow.queue import Job, JobState
 from reportflow.queue.memory import MemoryQueue
