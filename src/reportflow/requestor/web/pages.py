@@ -75,10 +75,15 @@ async def report_form_page(request: Request, name: str) -> Response:
     return render(request, "form.html", who, definition=definition, fields=fields, formats=formats)
 
 
+def report_titles(request: Request) -> dict[str, str]:
+    """Report name → title, for the tables the page scripts draw."""
+    return {d.name: d.title or d.name for d in get_services(request).catalog.list()}
+
+
 @router.get("/reports", response_class=HTMLResponse)
 async def my_reports_page(request: Request) -> Response:
     who = await viewer(request)
-    return render(request, "reports.html", who)
+    return render(request, "reports.html", who, titles=report_titles(request))
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
@@ -98,4 +103,4 @@ async def admin_page(request: Request) -> Response:
     who = await viewer(request)
     if not who.is_admin:
         raise HTTPException(404, "no such page")
-    return render(request, "admin.html", who)
+    return render(request, "admin.html", who, titles=report_titles(request))

@@ -2,7 +2,7 @@
 
 import { api, problemText } from "./api.js";
 import { announce, h } from "./dom.js";
-import { badge, downloadLinks, elapsedText, formatDuration } from "./status.js";
+import { badge, downloadLinks, elapsedText, formatDuration, titleOf } from "./status.js";
 import { toast } from "./toast.js";
 
 const REFRESH_MS = 5000;
@@ -76,7 +76,7 @@ function renderAll(page) {
   box.replaceChildren(h("div", { class: "table-scroll" }, h("table", {},
     h("thead", {}, h("tr", {}, ["Report", "Status", "Requested", "Elapsed", "Downloads"].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, page.reports.map((r) => h("tr", {},
-      h("td", { class: "report-name" }, h("a", { href: `/reports/${r.id}` }, r.report), h("span", { class: "report-sub mono" }, r.id)),
+      h("td", { class: "report-name" }, h("a", { href: `/reports/${r.id}` }, titleOf(r.report)), h("span", { class: "report-sub mono" }, r.id)),
       h("td", {}, badge(r.status)),
       h("td", {}, new Date(r.created_at * 1000).toLocaleString()),
       h("td", { class: "elapsed" }, elapsedText(r)),

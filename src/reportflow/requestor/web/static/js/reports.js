@@ -2,7 +2,7 @@
 
 import { api, problemText } from "./api.js";
 import { announce, h } from "./dom.js";
-import { applyEvent, badge, downloadLinks, elapsedText, FINAL, progressView } from "./status.js";
+import { applyEvent, badge, downloadLinks, elapsedText, FINAL, progressView, titleOf } from "./status.js";
 import { notificationsSupported, toast } from "./toast.js";
 
 const PAGE_SIZE = 50;
@@ -14,13 +14,13 @@ function actions(report) {
   const buttons = [];
   if (!FINAL.has(report.status)) {
     buttons.push(h("button", {
-      type: "button", class: "button danger small", "aria-label": `Cancel ${report.report}`,
+      type: "button", class: "button danger small", "aria-label": `Cancel ${titleOf(report.report)}`,
       onclick: (e) => act(e.currentTarget, report, "cancel"),
     }, "Cancel"));
   }
   if (report.status === "failed" || report.status === "cancelled") {
     buttons.push(h("button", {
-      type: "button", class: "button ghost small", "aria-label": `Retry ${report.report}`,
+      type: "button", class: "button ghost small", "aria-label": `Retry ${titleOf(report.report)}`,
       onclick: (e) => act(e.currentTarget, report, "retry"),
     }, "Retry"));
   }
@@ -32,7 +32,7 @@ async function act(button, report, what) {
   try {
     const updated = await api(`/api/v1/reports/${report.id}/${what}`, { method: "POST" });
     if (what === "retry") {
-      toast("Report queued again", { body: report.report });
+      toast("Report queued again", { body: titleOf(report.report) });
       upsert(updated, { flash: true });
     } else {
       upsert({ ...rows.get(report.id), ...pick(updated) });
@@ -52,8 +52,9 @@ function pick(updated) {
 function renderRow(report) {
   const created = new Date(report.created_at * 1000);
   const nameCell = h("td", { class: "report-name", "data-label": "Report" },
-    h("a", { href: `/reports/${report.id}` }, report.report),
-    h("span", { class: "report-sub" }, h("time", { datetime: created.toISOString() }, created.toLocaleString())),
+    h("a", { href: `/reports/${report.id}` }, titleOf(report.report)),
+    h("span", { class: "report-sub" }, h("time", { datetime: created.toISOString() }, created.toLocaleString()),
+      report.retry_of ? " · retry" : ""),
     report.error && report.status !== "succeeded" ? h("span", { class: "row-error" }, report.error) : null);
   return h("tr", { dataset: { reportId: report.id, status: report.status } },
     nameCell,
@@ -117,7 +118,7 @@ async function onEntry(entry) {
   const next = applyEvent(report, entry);
   if (!next) return;
   upsert(next);
-  if (next.status !== report.status) announce(`${next.report} is ${next.status}`);
+  if (next.status !== report.status) announce(`${titleOf(next.report)} is ${next.status}`);
 }
 
 function tick() {

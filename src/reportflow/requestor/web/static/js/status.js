@@ -45,6 +45,20 @@ export function applyEvent(report, entry) {
   return next;
 }
 
+let titles = null;
+
+// The catalog title of a report name (the pages embed the map), else the name.
+export function titleOf(name) {
+  if (titles === null) {
+    try {
+      titles = JSON.parse(document.getElementById("report-titles")?.textContent ?? "{}");
+    } catch {
+      titles = {};
+    }
+  }
+  return titles[name] ?? name;
+}
+
 export function badge(status) {
   return h("span", { class: "badge", dataset: { status } }, status);
 }
@@ -96,7 +110,7 @@ export function downloadLinks(report) {
       class: "download",
       href: a.url,
       download: a.name,
-      "aria-label": `Download ${(a.format ?? a.name).toUpperCase()} of ${report.report}`,
+      "aria-label": `Download ${(a.format ?? a.name).toUpperCase()} of ${titleOf(report.report)}`,
       dataset: { format: a.format ?? "" },
     }, (a.format ?? a.name).toUpperCase())));
 }
