@@ -8,7 +8,16 @@ services share a process.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.requests import Request
+from starlette.responses import Response
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 """reportflow's own registry (not the global default), so tests and several
@@ -42,6 +51,12 @@ QUEUE_DEPTH = Gauge(
 QUEUE_OLDEST_WAIT = Gauge(
     "reportflow_queue_oldest_wait_seconds",
     "Age of the oldest claimable job.",
+    ["queue"],
+    registry=REGISTRY,
+)
+QUEUE_STATS_ERRORS = Counter(
+    "reportflow_queue_stats_errors_total",
+    "Queue stats refreshes that failed (the depth gauges then keep their last values).",
     ["queue"],
     registry=REGISTRY,
 )
@@ -89,6 +104,12 @@ WEBHOOK_DELIVERY_LATENCY = Histogram(
     "reportflow_webhook_delivery_seconds",
     "Latency of one webhook delivery attempt.",
     buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+WEBHOOK_MESSAGES_DEAD = Counter(
+    "reportflow_webhook_messages_dead_total",
+    "Outbox messages given up on: rejected for good, retries exhausted (dead) or 410 (gone).",
+    ["state"],
     registry=REGISTRY,
 )
 OUTBOX_BACKLOG = Gauge(
@@ -140,3 +161,18 @@ NOTIFICATIONS = Counter(
     ["channel", "outcome"],
     registry=REGISTRY,
 )
+
+
+# --- exposition -------------------------------------------------------------------
+METRICS_PATH = "/metrics"
+
+
+def exposition() -> bytes:
+    """Every reportflow metric in this process, in the Prometheus text format."""
+    return generate_latest(REGISTRY)
+
+
+async def metrics_endpoint(_request: Request) -> Response:
+    """A Starlette/FastAPI endpoint serving :func:`exposition`; mount it at ``/metrics``
+    on any reportflow service (``app.add_route(METRICS_PATH, metrics_endpoint)``)."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -22,6 +22,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from reportflow.config import Settings
+from reportflow.metrics import METRICS_PATH, metrics_endpoint
 from reportflow.notifier.channels import Channel, build_channel
 from reportflow.notifier.config import AuthConfig, NotifierConfig, load_config
 from reportflow.notifier.dedupe import DedupeCache
@@ -158,6 +159,8 @@ def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> F
     ) -> dict[str, Any]:
         rows = await service.history.query(channel=channel, outcome=outcome, limit=limit)
         return {"items": [r.to_json() for r in rows]}
+
+    app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

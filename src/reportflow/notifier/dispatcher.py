@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reportflow.metrics import NOTIFICATIONS
 from reportflow.notifier.channels import Channel, Notification
 from reportflow.notifier.config import NotifierConfig, RetryConfig
 from reportflow.notifier.dedupe import DedupeCache
@@ -131,6 +132,7 @@ class Dispatcher:
             latency_ms=0.0,
         )
         if skip:
+            NOTIFICATIONS.labels(channel.type, record.outcome.value).inc()
             return record, False
         templates = dest.templates.model_copy(
             update=channel.config.templates.model_dump(exclude_none=True)
@@ -151,6 +153,7 @@ class Dispatcher:
             record.outcome, record.attempts = Outcome.FAILED, 1
             record.error = f"{type(exc).__name__}: {exc}"
         record.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        NOTIFICATIONS.labels(channel.type, record.outcome.value).inc()
         level = logging.WARNING if record.outcome is Outcome.FAILED else logging.INFO
         log.log(
             level,

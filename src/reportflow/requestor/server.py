@@ -15,6 +15,7 @@ from reportflow.artifacts import open_store
 from reportflow.catalog import Catalog
 from reportflow.config import Settings
 from reportflow.queue import connect
+from reportflow.queue.metrics import QueueMetrics
 from reportflow.requestor.app import create_app
 from reportflow.store import Store
 
@@ -56,7 +57,8 @@ async def open_requestor(
             artifacts=artifacts,
             static_dir=static_dir,
         )
-        yield app
+        async with QueueMetrics(queue):
+            yield app
     finally:
         await queue.close()
         await store.close()

@@ -21,7 +21,8 @@ from reportflow.queue import Queue, connect
 from reportflow.runner.context import Executor
 from reportflow.runner.events import EventSink, LogSink
 from reportflow.runner.hooks import RunnerHooks
-from reportflow.runner.pool import Runner
+from reportflow.runner.metrics_hooks import MeteredExecutor, MetricsHooks
+from reportflow.runner.pool import Runner, default_worker_id
 
 log = logging.getLogger("reportflow.runner")
 
@@ -34,14 +35,16 @@ def build_runner(
     sink: EventSink | None = None,
     hooks: Sequence[RunnerHooks] = (),
 ) -> Runner:
-    """A runner configured by ``settings.runner``."""
+    """A runner configured by ``settings.runner``, exporting its metrics."""
     rs = settings.runner
+    worker_id = default_worker_id()
     return Runner(
         queue,
-        executor,
+        MeteredExecutor(executor),
         concurrency=rs.concurrency,
         sink=sink or LogSink(),
-        hooks=list(hooks),
+        hooks=[MetricsHooks(worker_id, rs.concurrency), *hooks],
+        worker_id=worker_id,
         lease_seconds=rs.lease_seconds,
         heartbeat_seconds=rs.heartbeat_seconds,
         grace_seconds=rs.grace_seconds,

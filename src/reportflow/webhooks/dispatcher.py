@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from reportflow.errors import WebhookError
-from reportflow.metrics import OUTBOX_BACKLOG
+from reportflow.metrics import OUTBOX_BACKLOG, WEBHOOK_MESSAGES_DEAD
 from reportflow.webhooks.delivery import DeliveryAttempt, Outcome, WebhookClient, encode_payload
 from reportflow.webhooks.outbox import ClaimedMessage, MessageState, Outbox
 from reportflow.webhooks.schedule import RetrySchedule
@@ -148,6 +148,8 @@ class OutboxDispatcher:
         client = self.clients[message.endpoint]
         attempt = await client.send_body(message.id, encode_payload(message.payload))
         state, next_at = self._next_step(message, attempt)
+        if state in (MessageState.DEAD, MessageState.GONE):
+            WEBHOOK_MESSAGES_DEAD.labels(state.value).inc()
         log.log(
             logging.INFO if attempt.outcome is Outcome.DELIVERED else logging.WARNING,
             "webhook %s to %s: %s%s",
