@@ -176,3 +176,33 @@ async def test_submissions_per_minute(tmp_path) -> None:  # type: ignore[no-unty
             ]
     assert [r.status_code for r in codes] == [202, 202, 429]
     assert 1 <= int(codes[2].headers["retry-after"]) <= 60
+
+
+async def test_artifact_download_streams_the_stored_bytes(rf: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with rf.client("ann") as c:
+        report = (
+            await c.post("/api/v1/reports", json={"report": "sales", "params": {"region": "north"}})
+        ).json()
+        staged = rf.artifacts.staging_dir() / "sales.csv"
+        staged.write_bytes(b"region,total\nnorth,42\n")
+        artifact = await rf.artifacts.put_file(
+            f"{report['id']}/sales.csv",
+            staged,
+            name="sales.csv",
+            format="csv",
+            content_type="text/csv",
+            rows=1,
+        )
+        body, headers = rf.hook(
+            runner_event(report["id"], "succeeded", artifacts=[artifact.to_dict()])
+        )
+        await c.post("/hooks/runner", content=body, headers=headers)
+        shown = (await c.get(f"/api/v1/reports/{report['id']}")).json()
+        download = await c.get(shown["artifacts"][0]["url"])
+        missing = await c.get(f"/api/v1/reports/{report['id']}/artifacts/other.csv")
+    assert download.status_code == 200
+    assert download.content == b"region,total\nnorth,42\n"
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    assert "location" not in shown["artifacts"][0]
+    assert missing.status_code == 404
