@@ -1,0 +1,1 @@
+"""Autoscaling simulation: ``.venv/bin/python -m bench.autoscale``."""
