@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = 6
+EXAMPLES = 4
 
 
 @pytest.fixture
