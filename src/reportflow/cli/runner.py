@@ -90,22 +90,26 @@ def runner(
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 def up(host: str, port: int) -> None:
-    """Run everything in one process on the embedded SQLite queue."""
+    """Run the web app and a runner in one process on SQLite (the embedded mode)."""
+    from reportflow.requestor.embedded import serve_embedded
+
     settings = _settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     warehouse = settings.home / "warehouse.db"
     if "warehouse" not in settings.connections and not warehouse.exists():
         from reportflow.demo import DEFAULT_ROWS, DEFAULT_SEED, build_warehouse
 
-        click.echo(f"building the demo warehouse in {warehouse} ...")
+        click.echo(f"first run: building the demo warehouse in {warehouse} ...")
         build_warehouse(f"sqlite:///{warehouse}", DEFAULT_ROWS, DEFAULT_SEED)
-    click.echo(f"queue:     {settings.resolved_queue_url}")
-    click.echo(f"artifacts: {settings.resolved_artifacts_url}")
-    click.echo(f"runner:    {settings.runner.concurrency} slots; Ctrl-C drains and stops")
-    click.echo(f"(the web app at http://{host}:{port} is not part of this build yet)")
-    _serve(settings, None, ())
+    click.echo(f"store and queue: {settings.resolved_queue_url}")
+    click.echo(f"artifacts:       {settings.resolved_artifacts_url}")
+    click.echo(f"runner:          {settings.runner.concurrency} slots")
+    click.echo(f"web app:         http://{host}:{port}  (add a login: reportflow user add NAME)")
+    click.echo("Ctrl-C drains the runner and stops")
+    setup_logging(settings.log_level, settings.log_format)
+    asyncio.run(serve_embedded(settings, host, port))
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, Any]:
