@@ -68,3 +68,20 @@ async def context(browser: Browser, system: System) -> AsyncIterator[BrowserCont
         yield ctx
     finally:
         await ctx.close()
+
+
+@pytest.fixture
+async def browser_context_phone(browser: Browser, system: System) -> AsyncIterator[BrowserContext]:
+    """A 375 px wide touch screen."""
+    ctx = await browser.new_context(
+        base_url=system.base_url,
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    ctx.set_default_timeout(15_000)
+    try:
+        yield ctx
+    finally:
+        await ctx.close()

@@ -101,6 +101,7 @@ async function loadPage() {
   for (const report of page.reports) if (!rows.has(report.id)) upsert(report, { append: true });
   cursor = page.next_cursor;
   document.querySelector("[data-more]").hidden = !cursor;
+  syncEmpty();
 }
 
 async function onEntry(entry) {

@@ -65,6 +65,7 @@ export function badge(status) {
 
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return "–";
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
   const s = Math.floor(seconds);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
@@ -97,7 +98,10 @@ export function progressView(report) {
   }, h("span", { style: known ? `width:${Math.max(0, Math.min(100, percent))}%` : null }));
   const parts = [];
   if (p?.stage && !done) parts.push(p.stage);
-  if (typeof p?.rows === "number") parts.push(`${NUMBER.format(p.rows)} rows`);
+  // Finished: the rows written (the artifacts know), not the last progress tick.
+  const written = (report.artifacts ?? []).map((a) => a.rows).filter((n) => typeof n === "number");
+  const rowCount = done && written.length ? Math.max(...written) : p?.rows;
+  if (typeof rowCount === "number") parts.push(`${NUMBER.format(rowCount)} rows`);
   if (known && !done) parts.push(`${Math.round(percent)}%`);
   if (!parts.length) parts.push(report.status === "queued" ? "waiting for a runner" : done ? "done" : report.status);
   return h("div", { class: "progress" }, bar, h("div", { class: "progress-text" }, parts.join(" · ")));
