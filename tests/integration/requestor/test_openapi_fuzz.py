@@ -20,9 +20,9 @@ from hypothesis.errors import Unsatisfiable
 from requestor_live_harness import harness, live_server
 from schemathesis import GenerationMode
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-EXAMPLES = 4
+EXAMPLES = 3
 
 
 @pytest.fixture
