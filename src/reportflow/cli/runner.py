@@ -49,12 +49,11 @@ def _with_queue(settings: Settings, action: Callable[[Queue], Awaitable[T]]) -> 
 def _serve(settings: Settings, executor_spec: str | None, hooks_specs: Sequence[str]) -> None:
     from reportflow.runner.service import load_factory, report_executor, serve
 
-    setup_logging(settings.log_level, settings.log_format)
-    if executor_spec:
-        executor = load_factory(executor_spec, "--executor")(settings)
-    else:
-        executor = report_executor(settings)
+    # Plug-ins first, so a wrong --executor/--hooks fails before logging is set up.
+    executor_factory = load_factory(executor_spec, "--executor") if executor_spec else None
     hooks = [load_factory(spec, "--hooks")(settings) for spec in hooks_specs]
+    setup_logging(settings.log_level, settings.log_format)
+    executor = executor_factory(settings) if executor_factory else report_executor(settings)
     asyncio.run(serve(settings, executor, hooks=hooks))
 
 
