@@ -15,6 +15,8 @@ import json
 import os
 import re
 import signal
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reportflow.notifier.channels.base import Channel, Notification
@@ -92,59 +94,94 @@ class CommandChannel(Channel[CommandConfig]):
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes) -> str | None:
         cfg = self.config
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
+            result = await run_process(
+                argv,
                 env=env,
+                stdin=stdin,
                 cwd=cfg.cwd,
-                start_new_session=True,
+                timeout=cfg.timeout_seconds,
+                output_limit=cfg.output_limit,
             )
-        except OSError as exc:
-            raise DeliveryError(
-                f"command {argv[0]!r}: cannot start: {exc.strerror or exc}", retryable=False
-            ) from exc
-        out = asyncio.create_task(_read_capped(proc.stdout, cfg.output_limit))
-        err = asyncio.create_task(_read_capped(proc.stderr, cfg.output_limit))
-        try:
-            async with asyncio.timeout(cfg.timeout_seconds):
-                await self._feed(proc, stdin)
-                code = await proc.wait()
-        except TimeoutError as exc:
-            await self._kill(proc, out, err)
+        except TimeoutError as exc:  # before OSError, of which it is a subclass
             raise DeliveryError(
                 f"command {argv[0]!r}: killed after {cfg.timeout_seconds:g}s timeout",
                 retryable=False,
             ) from exc
-        except asyncio.CancelledError:
-            await self._kill(proc, out, err)
-            raise
-        stdout, stderr = await out, await err
-        if code != 0:
+        except OSError as exc:
             raise DeliveryError(
-                f"command {argv[0]!r} exited {code}: {_show(*stderr) or _show(*stdout)}",
-                retryable=code == EX_TEMPFAIL,
+                f"command {argv[0]!r}: cannot start: {exc.strerror or exc}", retryable=False
+            ) from exc
+        if result.code != 0:
+            raise DeliveryError(
+                f"command {argv[0]!r} exited {result.code}: {result.stderr or result.stdout}",
+                retryable=result.code == EX_TEMPFAIL,
             )
-        return _show(*stdout) or None
+        return result.stdout or None
 
-    @staticmethod
-    async def _feed(proc: asyncio.subprocess.Process, data: bytes) -> None:
-        if proc.stdin is None:
-            return
-        # A program that ignores stdin closes the pipe early; that is its right.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            proc.stdin.write(data)
-            await proc.stdin.drain()
-            proc.stdin.close()
 
-    @staticmethod
-    async def _kill(proc: asyncio.subprocess.Process, *readers: asyncio.Task[Any]) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        await proc.wait()
-        # A grandchild that left the group may hold the pipes open: stop reading.
-        _, pending = await asyncio.wait(readers, timeout=_DRAIN_AFTER_KILL_SECONDS)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    """How a program run by :func:`run_process` ended."""
+
+    code: int
+    stdout: str
+    """Captured standard output (up to the limit, with a note of what was cut)."""
+    stderr: str
+
+
+async def run_process(
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    stdin: bytes,
+    cwd: Path | None,
+    timeout: float,
+    output_limit: int,
+) -> ProcessResult:
+    """Run ``argv`` without a shell in its own session; kill its process group at ``timeout``.
+
+    Raises:
+        OSError: the program could not be started.
+        TimeoutError: it ran past ``timeout`` and was killed (with its children).
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+    )
+    out = asyncio.create_task(_read_capped(proc.stdout, output_limit))
+    err = asyncio.create_task(_read_capped(proc.stderr, output_limit))
+    try:
+        async with asyncio.timeout(timeout):
+            await _feed(proc, stdin)
+            code = await proc.wait()
+    except (TimeoutError, asyncio.CancelledError):
+        await _kill(proc, out, err)
+        raise
+    stdout, stderr = await out, await err
+    return ProcessResult(code, _show(*stdout), _show(*stderr))
+
+
+async def _feed(proc: asyncio.subprocess.Process, data: bytes) -> None:
+    if proc.stdin is None:
+        return
+    # A program that ignores stdin closes the pipe early; that is its right.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        proc.stdin.write(data)
+        await proc.stdin.drain()
+        proc.stdin.close()
+
+
+async def _kill(proc: asyncio.subprocess.Process, *readers: asyncio.Task[Any]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    await proc.wait()
+    # A grandchild that left the group may hold the pipes open: stop reading.
+    _, pending = await asyncio.wait(readers, timeout=_DRAIN_AFTER_KILL_SECONDS)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
