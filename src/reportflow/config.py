@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     runner: RunnerSettings = Field(default_factory=lambda: RunnerSettings())
     notifier_config: Path | None = None
     """The notifier's ``notifier.yaml`` (receivers, routes, auth); None: nothing routed."""
+    hooks_config: Path | None = None
+    """The notifier's generic hooks (``hooks.yaml``, ``POST /hooks/{id}``); None: no hooks."""
     requestor: RequestorSettings = Field(default_factory=lambda: RequestorSettings())
     webhook_secret: str | None = None
     """Runner→requestor webhook secret(s), ``whsec_...``, space-separated during rotation."""

@@ -162,6 +162,25 @@ NOTIFICATIONS = Counter(
     registry=REGISTRY,
 )
 
+HOOK_CALLS = Counter(
+    "reportflow_hook_calls_total",
+    "Generic hook calls (POST /hooks/{id}), by hook and outcome.",
+    ["hook", "outcome"],
+    registry=REGISTRY,
+)
+HOOK_DURATION = Histogram(
+    "reportflow_hook_duration_seconds",
+    "Time to answer one generic hook call (checks and action), by hook.",
+    ["hook"],
+    buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+HOOK_IN_FLIGHT = Gauge(
+    "reportflow_hook_in_flight",
+    "Generic hook actions running now, by hook.",
+    ["hook"],
+    registry=REGISTRY,
+)
 
 # --- exposition -------------------------------------------------------------------
 METRICS_PATH = "/metrics"
