@@ -40,6 +40,13 @@ class RunnerSettings(BaseModel):
     heartbeat_seconds: float = Field(DEFAULT_HEARTBEAT_SECONDS, gt=0)
     grace_seconds: float = Field(DEFAULT_GRACE_SECONDS, ge=0)
     claim_batch: int = Field(16, ge=1)
+    scale_token: str | None = None
+    """Bearer token of the runner's ``POST /hooks/scale``; unset: the hook refuses all."""
+    scale_cooldown_seconds: float = Field(300.0, ge=0)
+    autoscale_tick_seconds: float = Field(15.0, gt=0)
+    autoscale_wait_seconds: float = Field(30.0, ge=0)
+    """The queue-wait objective (p95) the autoscaler sizes for."""
+    scale_down_window_seconds: float = Field(300.0, ge=0)
 
 
 class RequestorSettings(BaseModel):
@@ -150,14 +157,17 @@ class Settings(BaseSettings):
         return self.artifacts_url or str(self.home / "artifacts")
 
     def connection_url(self, name: str) -> str:
-        """The URL of a named connection; ``warehouse`` defaults to the demo warehouse."""
+        """The URL of a named connection; ``warehouse`` defaults to the demo warehouse,
+        ``reportflow`` to reportflow's own database (its jobs table feeds report_workload)."""
         from reportflow.errors import ConfigError
 
         if name in self.connections:
             return self.connections[name]
         if name == "warehouse":
             return f"sqlite:///{self.home / 'warehouse.db'}"
-        known = ", ".join(sorted({*self.connections, "warehouse"}))
+        if name == "reportflow":
+            return self.resolved_database_url
+        known = ", ".join(sorted({*self.connections, "warehouse", "reportflow"}))
         raise ConfigError(f"unknown connection {name!r} (configured: {known})")
 
 

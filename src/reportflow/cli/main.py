@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from reportflow.cli import demo, notifier, reports, requestor, run, runner
+from reportflow.cli import demo, notifier, reports, requestor, run, runner, scale
 from reportflow.errors import ReportflowError
 
 EXIT_USAGE = 2
@@ -52,6 +52,7 @@ cli.add_command(requestor.requestor)
 cli.add_command(requestor.user)
 cli.add_command(requestor.token)
 cli.add_command(requestor.deliveries)
+cli.add_command(scale.scale)
 
 
 def main() -> None:

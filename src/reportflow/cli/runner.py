@@ -46,7 +46,12 @@ def _with_queue(settings: Settings, action: Callable[[Queue], Awaitable[T]]) -> 
     return asyncio.run(main())
 
 
-def _serve(settings: Settings, executor_spec: str | None, hooks_specs: Sequence[str]) -> None:
+def _serve(
+    settings: Settings,
+    executor_spec: str | None,
+    hooks_specs: Sequence[str],
+    scaling: dict[str, Any] | None = None,
+) -> None:
     from reportflow.runner.service import load_factory, report_executor, serve
 
     # Plug-ins first, so a wrong --executor/--hooks fails before logging is set up.
@@ -54,6 +59,12 @@ def _serve(settings: Settings, executor_spec: str | None, hooks_specs: Sequence[
     hooks = [load_factory(spec, "--hooks")(settings) for spec in hooks_specs]
     setup_logging(settings.log_level, settings.log_format)
     executor = executor_factory(settings) if executor_factory else report_executor(settings)
+    if scaling:
+        # The scale hook's HTTP port and/or the autoscaler (reportflow.runner.autoscale).
+        from reportflow.runner.autoscale import serve_scaled
+
+        asyncio.run(serve_scaled(settings, executor, hooks=hooks, **scaling))
+        return
     asyncio.run(serve(settings, executor, hooks=hooks))
 
 
@@ -73,6 +84,13 @@ _queue_url = click.option("--queue-url", help="Queue URL; default: settings (emb
 @click.option("--artifacts", help="Artifact store (directory or URL).")
 @click.option("--executor", "executor_spec", help="module:factory(settings) -> Executor.")
 @click.option("--hooks", "hooks_specs", multiple=True, help="module:factory(settings) -> hooks.")
+@click.option(
+    "--http-port",
+    type=click.IntRange(0, 65535),
+    help="Serve POST /hooks/scale, /healthz and /metrics on this port.",
+)
+@click.option("--http-host", default="127.0.0.1", show_default=True, help="For --http-port.")
+@click.option("--autoscale", is_flag=True, help="Size the pool from the queue's load.")
 def runner(
     queue_url: str | None,
     concurrency: int | None,
@@ -80,11 +98,16 @@ def runner(
     artifacts: str | None,
     executor_spec: str | None,
     hooks_specs: tuple[str, ...],
+    http_port: int | None,
+    http_host: str,
+    autoscale: bool,
 ) -> None:
     """Run a report runner until SIGTERM/SIGINT (a second signal stops at once)."""
     settings = _settings(queue_url, concurrency, catalog, artifacts)
     settings.home.mkdir(parents=True, exist_ok=True)
-    _serve(settings, executor_spec, hooks_specs)
+    scaling = {"http_port": http_port, "http_host": http_host, "autoscale": autoscale}
+    wanted = http_port is not None or autoscale
+    _serve(settings, executor_spec, hooks_specs, scaling if wanted else None)
 
 
 @click.command()

@@ -14,20 +14,32 @@ from reportflow.runner.autoscale.controller import (
     Observation,
     Policy,
 )
+from reportflow.runner.autoscale.peers import MemoryPeers, Peers, SqlPeers, StaticPeers, peers_for
 from reportflow.runner.autoscale.queueing import erlang_c, slots_for_wait, wait_tail
+from reportflow.runner.autoscale.service import Autoscaler, autoscale_config, serve_scaled
+from reportflow.runner.autoscale.signals import SignalHooks
 from reportflow.runner.autoscale.stabilizer import Stabilizer
 from reportflow.runner.autoscale.state import AlertOutcome, ScaleState
 
 __all__ = [
     "AlertOutcome",
     "AutoscaleConfig",
+    "Autoscaler",
     "Controller",
     "Decision",
+    "MemoryPeers",
     "Observation",
+    "Peers",
     "Policy",
     "ScaleState",
+    "SignalHooks",
+    "SqlPeers",
     "Stabilizer",
+    "StaticPeers",
+    "autoscale_config",
     "erlang_c",
+    "peers_for",
+    "serve_scaled",
     "slots_for_wait",
     "wait_tail",
 ]
