@@ -96,3 +96,24 @@ async def test_server_validation_error_shows_beside_its_field(
     await expect(page.locator("#param-period_to-error")).to_be_empty()
     assert page.url.endswith("/catalog/trial_balance"), "nothing was submitted"
     await screenshot(page, "form-error")
+
+
+async def test_time_series_report_draws_its_chart(context: BrowserContext, system: System) -> None:
+    page = await context.new_page()
+    await log_in(page, "ann")
+    await page.goto("/catalog/machine_mtbf")
+    await page.get_by_label("From", exact=True).fill("2025-01-01")
+    await page.get_by_label("Before", exact=True).fill("2025-07-01")
+    await page.get_by_role("button", name="Request report").click()
+    await page.wait_for_url("**/reports?new=*")
+    report_id = page.url.rsplit("new=", 1)[1]
+    await system.runner.resize(1, reason="e2e test")
+    await page.goto(f"/reports/{report_id}")
+    await expect(page.locator("#report-view .badge")).to_have_text("succeeded", timeout=30_000)
+    chart = page.locator("[data-chart] svg")
+    await expect(chart).to_have_attribute("aria-label", "MTBF per machine")
+    assert await chart.locator("polyline").count() >= 1
+    months = await chart.locator("text").all_text_contents()
+    assert "2025-01" in months
+    assert "2025-06" in months
+    await screenshot(page, "report-chart")

@@ -1,4 +1,4 @@
-"""The other pages in chromium: admin (queue, slots, failed deliveries), 404, login errors, phones."""
+"""Other pages in chromium: admin (queue, slots, failed deliveries), 404, login, phones."""
 
 from __future__ import annotations
 
@@ -56,10 +56,12 @@ async def test_non_admin_gets_the_404_page_for_admin(
     await log_in(page, "ann")
     await expect(page.get_by_role("link", name="Admin")).to_have_count(0)
     response = await page.goto("/admin")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     await expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
     response = await page.goto("/reports/nosuchreport")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     await screenshot(page, "not-found")
 
 
@@ -81,7 +83,8 @@ async def test_login_errors_and_redirect_back(context: BrowserContext, system: S
     await page.get_by_role("button", name="Log out").click()
     await page.wait_for_url("**/login")
     response = await page.goto("/catalog")
-    assert response is not None and page.url.endswith("/login?next=/catalog")
+    assert response is not None
+    assert page.url.endswith("/login?next=/catalog")
 
 
 async def test_phone_width_has_no_horizontal_scroll(

@@ -7,6 +7,7 @@ import { applyEvent, badge, downloadLinks, elapsedText, FINAL, progressView } fr
 import { toast } from "./toast.js";
 
 const PREVIEW_ROWS = 50;
+const CHART_ROWS = 500; // the chart wants every point the API will give, the table a screenful
 let report;
 let previewLoaded = false;
 
@@ -62,7 +63,7 @@ async function loadPreview() {
   box.replaceChildren(h("p", { class: "loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading the first rows…"));
   let data;
   try {
-    data = await api(`/api/v1/reports/${report.id}/preview?limit=${PREVIEW_ROWS}`);
+    data = await api(`/api/v1/reports/${report.id}/preview?limit=${CHART_ROWS}`);
   } catch (problem) {
     box.replaceChildren(h("p", { class: "form-error", role: "alert" }, `The preview could not be loaded: ${problemText(problem)}`));
     return;
@@ -76,8 +77,9 @@ async function loadPreview() {
     return;
   }
   const total = typeof data.total_rows === "number" ? ` of ${data.total_rows.toLocaleString()}` : "";
-  note.textContent = `First ${data.rows.length.toLocaleString()}${total} rows, from ${data.artifact}`;
-  box.replaceChildren(previewTable(data));
+  const shown = { ...data, rows: data.rows.slice(0, PREVIEW_ROWS) };
+  note.textContent = `First ${shown.rows.length.toLocaleString()}${total} rows, from ${data.artifact}`;
+  box.replaceChildren(previewTable(shown));
   const spec = data.chart ?? guessSpec(data.columns, data.rows);
   const series = spec && buildSeries(data.columns, data.rows, spec);
   if (series?.series.length) {
