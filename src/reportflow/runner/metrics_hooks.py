@@ -2,7 +2,7 @@
 
 :class:`MetricsHooks` keeps the per-worker gauges (busy slots, slots, target
 concurrency) and observes each attempt: its queue wait when it starts, its
-duration and outcome when it ends, and every resize with its reason.
+duration and outcome when it ends, and the target after every resize.
 :class:`MeteredExecutor` wraps an executor to count the artifact bytes its
 results report, since hooks never see results.
 
@@ -24,7 +24,6 @@ from reportflow.metrics import (
     RUNNER_CONCURRENCY_TARGET,
     RUNNER_SLOTS_BUSY,
     RUNNER_SLOTS_TOTAL,
-    SCALE_ACTIONS,
 )
 from reportflow.queue.base import Job, JobState
 from reportflow.runner.context import Executor, JobContext
@@ -69,9 +68,11 @@ class MetricsHooks(RunnerHooks):
         self._publish_slots()
 
     async def on_resize(self, old: int, new: int, reason: str) -> None:
+        # reportflow_scale_actions_total is counted by the scale hook and the
+        # autoscaler (reportflow.runner.scale), which know a bounded reason
+        # label; the free-text ``reason`` here would make one series per alert.
         self._target = new
         RUNNER_CONCURRENCY_TARGET.labels(self.worker).set(new)
-        SCALE_ACTIONS.labels(reason, "up" if new > old else "down").inc()
         self._publish_slots()
 
     def _publish_slots(self) -> None:

@@ -14,7 +14,9 @@ from reportflow.config import Settings
 from reportflow.queue import Job, connect
 from reportflow.queue.memory import MemoryQueue
 from reportflow.runner import JobContext, Runner, build_runner
+from reportflow.runner.autoscale import Autoscaler  # noqa: F401 - before .scale (import cycle)
 from reportflow.runner.metrics_hooks import MeteredExecutor, MetricsHooks, count_artifacts
+from reportflow.runner.scale import Scaler, parse_request
 
 WAIT = 10.0
 
@@ -91,18 +93,31 @@ async def test_attempts_export_wait_duration_outcome_and_slots(queue: MemoryQueu
     assert value("reportflow_report_duration_seconds_sum", report=report) > 0
 
 
-async def test_resize_sets_target_and_counts_scale_actions(queue: MemoryQueue) -> None:
+async def test_resize_sets_target_gauges(queue: MemoryQueue) -> None:
     worker = f"w-{uuid.uuid4().hex[:6]}"
-    up = Delta("reportflow_scale_actions_total", reason="unit-test", direction="up")
-    down = Delta("reportflow_scale_actions_total", reason="unit-test", direction="down")
     runner = Runner(queue, Gate(), concurrency=2, hooks=[MetricsHooks(worker, 2)], worker_id=worker)
     await runner.resize(5, reason="unit-test")
     assert value("reportflow_runner_concurrency_target", worker=worker) == 5
     assert value("reportflow_runner_slots", worker=worker) == 5
     await runner.resize(1, reason="unit-test")
-    await runner.resize(1, reason="unit-test")  # no change: no action
     assert value("reportflow_runner_concurrency_target", worker=worker) == 1
+    assert value("reportflow_runner_slots", worker=worker) == 1
+
+
+async def test_scale_hook_counts_scale_actions_by_bounded_reason(queue: MemoryQueue) -> None:
+    """Through the runner's scale hook: one action per change, labelled by kind, not
+    by the free-text reason (which names alert fingerprints)."""
+    worker = f"w-{uuid.uuid4().hex[:6]}"
+    runner = Runner(queue, Gate(), concurrency=2, hooks=[MetricsHooks(worker, 2)], worker_id=worker)
+    scaler = Scaler(runner, minimum=1, maximum=8)
+    up = Delta("reportflow_scale_actions_total", reason="manual", direction="up")
+    down = Delta("reportflow_scale_actions_total", reason="manual", direction="down")
+    await scaler.apply(parse_request(b'{"delta": 3}'))
+    assert value("reportflow_runner_concurrency_target", worker=worker) == 5
+    await scaler.apply(parse_request(b'{"target": 1}'))
+    await scaler.apply(parse_request(b'{"target": 1}'))  # no change: no action
     assert (up.change, down.change) == (1, 1)
+    assert value("reportflow_runner_concurrency_target", worker=worker) == 1
 
 
 async def test_slots_cover_running_reports_after_a_shrink(queue: MemoryQueue) -> None:
