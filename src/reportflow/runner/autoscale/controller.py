@@ -37,6 +37,9 @@ from reportflow.runner.autoscale.queueing import slots_for_wait
 from reportflow.runner.autoscale.stabilizer import Stabilizer
 from reportflow.timeseries import OnlineEWMA, OnlineHolt
 
+#: Below this load (erlangs) with nothing queued the queue counts as idle.
+IDLE_ERLANGS = 0.05
+
 
 @dataclass(frozen=True, kw_only=True)
 class AutoscaleConfig:
@@ -210,7 +213,11 @@ class Controller:
         self._last = obs
         cfg = self.config
         rec = self.recommend(obs, forecast)
-        high = min(cfg.max_concurrency, rec + max(1, math.ceil(rec * cfg.headroom)))
+        idle = forecast * self.service_seconds < IDLE_ERLANGS and obs.queued == 0
+        # An idle queue needs no headroom: the pool may settle on the minimum.
+        high = (
+            rec if idle else min(cfg.max_concurrency, rec + max(1, math.ceil(rec * cfg.headroom)))
+        )
         current = min(cfg.max_concurrency, max(cfg.min_concurrency, obs.current))
         target = self.stabilizer.propose_band(obs.now, current, rec, high)
         reason = (

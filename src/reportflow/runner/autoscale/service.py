@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -35,7 +36,10 @@ from reportflow.runner.autoscale.signals import SignalHooks
 from reportflow.runner.context import Executor
 from reportflow.runner.hooks import RunnerHooks
 from reportflow.runner.pool import Runner
-from reportflow.runner.scale import Scaler, create_scale_app
+
+if TYPE_CHECKING:
+    # reportflow.runner.scale imports this package (state, controller): import it lazily.
+    from reportflow.runner.scale import Scaler
 
 log = logging.getLogger("reportflow.runner")
 
@@ -153,6 +157,7 @@ async def serve_scaled(
 ) -> None:
     """:func:`reportflow.runner.serve` plus the scale hook on ``http_port`` and
     the autoscaler, both stopped after the runner drained."""
+    from reportflow.runner.scale import Scaler, create_scale_app
     from reportflow.runner.service import serve
 
     rs = settings.runner
