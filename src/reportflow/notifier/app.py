@@ -117,14 +117,21 @@ def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> F
         path = settings.notifier_config
         config = load_config(path) if path is not None else NotifierConfig()
     service = NotifierService(config, config.history_url or settings.resolved_database_url)
+    # Imported here because the hooks build on this module (auth, body limit, the service).
+    from reportflow.notifier.hooks import HooksService
+
+    hooks = HooksService.from_settings(settings, service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await hooks.start()
         yield
+        await hooks.aclose()
         await service.aclose()
 
     app = FastAPI(title="reportflow notifier", lifespan=lifespan)
     app.state.notifier = service
+    app.state.hooks = hooks
 
     def require_auth(request: Request) -> None:
         if not authorized(service.config.auth, request.headers.get("authorization")):
@@ -160,6 +167,7 @@ def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> F
         rows = await service.history.query(channel=channel, outcome=outcome, limit=limit)
         return {"items": [r.to_json() for r in rows]}
 
+    hooks.mount(app, require_auth)  # after the Alertmanager hook, which keeps its path
     app.add_route(METRICS_PATH, metrics_endpoint, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)

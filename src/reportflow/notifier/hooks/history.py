@@ -1,0 +1,198 @@
+"""Every hook call, in ``reportflow_hook_calls``, written in batches off the request path.
+
+A call is recorded once it is answered (a background action, once it ends).
+Rows are buffered and written by one task every ``flush_seconds`` (or as soon
+as a batch is full), so a burst of calls costs one INSERT per batch rather
+than one round trip per call, and a slow database never delays an answer.
+If the database is down the buffer is kept up to ``max_buffer`` rows; older
+rows are dropped first, and the loss is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from reportflow.notifier.errors import NotifierError
+from reportflow.notifier.history import MAX_LIMIT, async_url
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+metadata = sa.MetaData()
+hook_calls = sa.Table(
+    "reportflow_hook_calls",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("hook", sa.String(100), nullable=False, index=True),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("client_ip", sa.String(45), nullable=True),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False, index=True),
+    sa.Column("exit_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+)
+
+
+class CallOutcome(StrEnum):
+    """How one hook call ended."""
+
+    SUCCEEDED = "succeeded"  # the action ran and succeeded (or there was none)
+    ACCEPTED = "accepted"  # background action started (its own row follows when it ends)
+    FAILED = "failed"  # the command exited non-zero, could not start, or a send failed
+    TIMED_OUT = "timeout"  # the action ran past the hook's timeout and was stopped
+    REJECTED = "rejected"  # auth, address, signature or trigger rule said no
+    LIMITED = "limited"  # no slot and no room to wait (429)
+    INVALID = "invalid"  # wrong method, body too large, malformed body
+    UNKNOWN = "unknown"  # no hook has that id
+
+
+@dataclass(slots=True)
+class HookCall:
+    """One row of the history."""
+
+    hook: str
+    method: str
+    client_ip: str | None
+    status_code: int
+    outcome: CallOutcome
+    exit_code: int | None
+    error: str | None
+    duration_ms: float
+    at: datetime | None = None
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["outcome"] = self.outcome.value
+        out["at"] = self.at.isoformat() if self.at else None
+        return out
+
+
+class HookCallLog:
+    """Buffers calls and writes them in batches; creates the table on first use."""
+
+    def __init__(self, url: str, *, flush_seconds: float = 0.5, max_buffer: int = 100_000) -> None:
+        self.url = async_url(url)
+        self.flush_seconds = flush_seconds
+        self.max_buffer = max_buffer
+        self.dropped = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._engine: AsyncEngine | None = None
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, call: HookCall) -> None:
+        """Queue one call for writing (never blocks, never raises)."""
+        call.at = call.at or datetime.now(UTC)
+        row = asdict(call)
+        row.pop("id")
+        row["outcome"] = call.outcome.value
+        self._buffer.append(row)
+        if len(self._buffer) > self.max_buffer:
+            drop = len(self._buffer) - self.max_buffer
+            del self._buffer[:drop]
+            self.dropped += drop
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._flusher())
+        if len(self._buffer) >= BATCH:
+            self._wake.set()
+
+    async def _flusher(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.flush_seconds):
+                    await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.flush()
+            except NotifierError as exc:
+                log.warning("hook history not written (kept for the next try): %s", exc)
+
+    async def flush(self) -> None:
+        """Write everything buffered now."""
+        async with self._lock:
+            while self._buffer:
+                batch = self._buffer[:BATCH]
+                engine = await self._engine_ready()
+                try:
+                    async with engine.begin() as conn:
+                        await conn.execute(hook_calls.insert(), batch)
+                except SQLAlchemyError as exc:
+                    raise NotifierError(f"hook history {self._where()}: {_reason(exc)}") from exc
+                del self._buffer[: len(batch)]
+
+    async def query(
+        self, *, hook: str | None = None, outcome: CallOutcome | None = None, limit: int = 100
+    ) -> list[HookCall]:
+        """Newest first (what is buffered is written first, so it shows)."""
+        await self.flush()
+        engine = await self._engine_ready()
+        stmt = sa.select(hook_calls).order_by(hook_calls.c.id.desc())
+        if hook:
+            stmt = stmt.where(hook_calls.c.hook == hook)
+        if outcome is not None:
+            stmt = stmt.where(hook_calls.c.outcome == outcome.value)
+        stmt = stmt.limit(max(1, min(limit, MAX_LIMIT)))
+        async with engine.connect() as conn:
+            rows = (await conn.execute(stmt)).mappings().all()
+        out = []
+        for r in rows:
+            item = dict(r)
+            item["outcome"] = CallOutcome(item["outcome"])
+            if item["at"] is not None and item["at"].tzinfo is None:
+                item["at"] = item["at"].replace(tzinfo=UTC)  # SQLite drops the zone
+            out.append(HookCall(**item))
+        return out
+
+    async def _engine_ready(self) -> AsyncEngine:
+        if self._engine is None:
+            url = sa.engine.make_url(self.url)
+            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(self.url)
+            try:
+                async with engine.begin() as conn:
+                    await conn.run_sync(metadata.create_all)
+            except (SQLAlchemyError, OSError) as exc:
+                await engine.dispose()
+                raise NotifierError(f"hook history {self._where()}: {_reason(exc)}") from exc
+            self._engine = engine
+        return self._engine
+
+    def _where(self) -> str:
+        return repr(self.url.split("@")[-1])  # never the password part of the URL
+
+    async def aclose(self) -> None:
+        """Write what is left and release the database."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        try:
+            await self.flush()
+        except NotifierError as exc:
+            log.error(
+                "hook history: %d call(s) not written at shutdown: %s", len(self._buffer), exc
+            )
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
