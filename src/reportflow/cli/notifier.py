@@ -20,14 +20,25 @@ from reportflow.logs import setup_logging
     default=None,
     help="notifier.yaml (default: the notifier_config setting).",
 )
+@click.option(
+    "--hooks",
+    "hooks_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="hooks.yaml for /hooks/{id} (default: the hooks_config setting).",
+)
 @click.option("--check", is_flag=True, help="Validate the configuration and exit.")
-def notifier(host: str, port: int, config_path: Path | None, check: bool) -> None:
+def notifier(
+    host: str, port: int, config_path: Path | None, hooks_path: Path | None, check: bool
+) -> None:
     """Run the Alertmanager receiver (POST /hooks/alertmanager)."""
     import uvicorn
 
     from reportflow.notifier import create_app, load_config
 
     overrides = {"notifier_config": config_path} if config_path is not None else {}
+    if hooks_path is not None:
+        overrides["hooks_config"] = hooks_path
     settings = load_settings(**overrides)
     if check:
         if settings.notifier_config is None:
