@@ -48,6 +48,9 @@ async def test_request_watch_and_download_trial_balance(
     assert transitions(badges, report_id) == ["queued", "running", "succeeded"]
     await expect(page.locator("#toasts .toast.ok")).to_contain_text("Report ready")
     await screenshot(page, "reports")
+    await page.emulate_media(color_scheme="dark")
+    await screenshot(page, "reports-dark")
+    await page.emulate_media(color_scheme="light")
 
     async with page.expect_download() as info:
         await row.get_by_role("link", name="Download XLSX of Trial balance").click()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from browser_helpers import log_in, screenshot
 from playwright.async_api import BrowserContext, expect
 from sqlalchemy import update
 from webapp_system import System
 
+from reportflow.store import reports
 from reportflow.webhooks import Outbox
 from reportflow.webhooks.tables import outbox as outbox_table
 
@@ -101,3 +104,44 @@ async def test_phone_width_has_no_horizontal_scroll(
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
     await page.goto("/catalog/machine_mtbf")
     await screenshot(page, "form-phone")
+
+
+async def test_reconnect_replays_what_happened_while_offline(
+    context: BrowserContext, system: System
+) -> None:
+    page = await context.new_page()
+    await log_in(page, "ann")
+    await page.goto("/catalog/trial_balance")
+    await page.get_by_role("button", name="Request report").click()
+    await page.wait_for_url("**/reports?new=*")
+    report_id = page.url.rsplit("new=", 1)[1]
+    row = page.locator(f'tr[data-report-id="{report_id}"]')
+    await expect(row.locator(".badge")).to_have_text("queued")
+    banner = page.locator("#connection-banner")
+    await expect(banner).to_be_hidden()
+
+    # The network goes away: new connections fail, and the open one drops.
+    await context.set_offline(True)
+    await page.evaluate("window.reportflow.channel.ws.close(4000, 'network lost')")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_contain_text("reconnecting")
+    await screenshot(page, "disconnected")
+    await system.runner.resize(1, reason="e2e test")
+    await _finished(system, report_id)
+    await expect(row.locator(".badge")).to_have_text("queued")  # nothing arrives offline
+
+    await context.set_offline(False)
+    await expect(banner).to_be_hidden(timeout=40_000)
+    await expect(row.locator(".badge")).to_have_text("succeeded")
+    await expect(row.get_by_role("link", name="Download XLSX of Trial balance")).to_be_visible()
+
+
+async def _finished(system: System, report_id: str) -> None:
+    """Wait (bounded) until the store has the report's final state."""
+    for _ in range(300):
+        async with system.app.state.services.store.read() as db:
+            report = await reports.get_report(db, report_id)
+        if report is not None and report.final:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"report {report_id} did not finish in 30 s")

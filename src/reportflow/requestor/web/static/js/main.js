@@ -72,6 +72,8 @@ if (user) {
   bindBanner(channel);
   bindNotifications(channel);
   bindLogout();
+  // For the console and the browser tests: the page's one channel.
+  window.reportflow = { channel };
 }
 const page = document.body.dataset.page;
 const loader = PAGES[page];
