@@ -53,6 +53,42 @@ def _reportflow(db: str, out: str, report: str, fmt: str) -> int:
     return asyncio.run(go())
 
 
+TB_DUCKDB_STEP = """
+SELECT code, name, type,
+       round(sum(debit), 2) AS debits, round(sum(credit), 2) AS credits,
+       round(sum(debit) - sum(credit), 2) AS net
+FROM input GROUP BY code, name, type ORDER BY code
+"""
+
+
+def _reportflow_tb_duckdb(db: str, out: str) -> int:
+    """The trial balance with the aggregation moved from SQLite into the sql step."""
+    from reportflow.artifacts import LocalArtifactStore
+    from reportflow.catalog import OutputFormat, ReportDefinition, Source, TransformStep
+    from reportflow.config import Settings
+    from reportflow.etl import run_report
+
+    settings = Settings(connections={"warehouse": f"sqlite:///{db}"})
+    definition = ReportDefinition(
+        name="tb_duckdb",
+        source=Source(connection="warehouse", query=TB_LINES_SQL),
+        transform=[TransformStep(kind="sql", sql=TB_DUCKDB_STEP)],
+    )
+
+    async def go() -> int:
+        result = await run_report(
+            definition,
+            TB_PARAMS,
+            settings=settings,
+            store=LocalArtifactStore(out),
+            job_id="bench",
+            formats=[OutputFormat.CSV],
+        )
+        return result.rows
+
+    return asyncio.run(go())
+
+
 def _pandas_tb(db: str, out: str, fmt: str) -> int:
     import pandas as pd
     import sqlalchemy as sa
@@ -81,6 +117,7 @@ def _pandas_export(db: str, out: str) -> int:
 CASES = {
     "reportflow_tb_csv": lambda db, out: _reportflow(db, out, "trial_balance", "csv"),
     "reportflow_tb_xlsx": lambda db, out: _reportflow(db, out, "trial_balance", "xlsx"),
+    "reportflow_tb_duckdb_csv": lambda db, out: _reportflow_tb_duckdb(db, out),
     "pandas_tb_csv": lambda db, out: _pandas_tb(db, out, "csv"),
     "pandas_tb_xlsx": lambda db, out: _pandas_tb(db, out, "xlsx"),
     "reportflow_export_csv": lambda db, out: _reportflow(db, out, "export", "csv"),
