@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from playwright.async_api import Page
 from webapp_system import PASSWORD
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
+# The docs' pictures are refreshed on request only, so a test run leaves the tree clean.
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+SCREENSHOTS = (
+    DOCS_IMG
+    if os.environ.get("REPORTFLOW_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "reportflow-screenshots"
+)
 
 # Installed before any page script runs: records every status badge text that
 # enters the DOM, per report row, in the order the page showed them.
@@ -37,7 +45,7 @@ async def log_in(page: Page, user: str, password: str = PASSWORD) -> None:
 
 
 async def screenshot(page: Page, name: str) -> None:
-    """A picture of the page for docs/webapp.md."""
+    """A picture of the page (for docs/webapp.md with REPORTFLOW_SCREENSHOTS=1)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
