@@ -209,6 +209,10 @@ class Controller:
 
     def decide(self, obs: Observation) -> Decision:
         """One tick: observe, forecast, size, stabilize."""
+        if self._last is None:
+            # The size the runner started with counts as a recommendation, so it is
+            # held for one window instead of being cut at the very first tick.
+            self.stabilizer.record(obs.now, obs.current)
         rate, forecast = self._observe_rate(obs)
         self._last = obs
         cfg = self.config

@@ -129,8 +129,10 @@ class SqlPeers:
                     runners_table.delete().where(runners_table.c.seen_at < now - self.ttl)
                 )
                 count = await conn.scalar(sa.select(sa.func.count()).select_from(runners_table))
-        except SQLAlchemyError as exc:
-            raise RunnerError(f"peers: runner registry {TABLE!r} failed: {exc}") from exc
+        except (SQLAlchemyError, OSError) as exc:
+            # Connection refusals arrive as OSError, before SQLAlchemy wraps anything.
+            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise RunnerError(f"peers: runner registry {TABLE!r} failed: {detail}") from exc
         return max(1, int(count or 0))
 
     def _upsert(self, worker: str, now: float) -> sa.Executable:
@@ -148,7 +150,7 @@ class SqlPeers:
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(runners_table.delete().where(runners_table.c.worker == worker))
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             log.warning("peers: could not deregister %s: %s", worker, exc)
 
     async def close(self) -> None:
