@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: up test lint typecheck unit integration bench system-deps clean
+.PHONY: up test lint typecheck unit integration bench system-deps clean stack
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,11 @@ up: $(STAMP)
 
 ## system-deps: Debian packages the tests need (no-op when present)
 system-deps:
-	@bash scripts/system-deps.sh chromium
+	@bash scripts/system-deps.sh chromium prometheus prometheus-alertmanager
+
+## stack: local Prometheus (:9090) and Alertmanager (:9093) wired to `make up` (docs/operations.md)
+stack:
+	@bash scripts/stack.sh
 
 ## test: lint, type-check and run every test
 test: $(STAMP) system-deps lint typecheck
