@@ -57,8 +57,11 @@ async def test_request_watch_and_download_trial_balance(
     download = await info.value
     saved = tmp_path / "trial_balance.xlsx"
     await download.save_as(saved)
-    sheet = openpyxl.load_workbook(saved, read_only=True).worksheets[0]
-    header, *rows = list(sheet.iter_rows(values_only=True))
+    workbook = openpyxl.load_workbook(saved, read_only=True)
+    try:
+        header, *rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()  # read-only workbooks keep the file open until closed
     assert list(header) == ["code", "name", "type", "debits", "credits", "net"]
     assert len(rows) > 5
     assert all(code for code, *_ in rows), "every row names its account"
