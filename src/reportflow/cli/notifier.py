@@ -27,9 +27,21 @@ from reportflow.logs import setup_logging
     default=None,
     help="hooks.yaml for /hooks/{id} (default: the hooks_config setting).",
 )
+@click.option(
+    "--loop",
+    type=click.Choice(["asyncio", "uvloop", "auto"]),
+    default="asyncio",
+    show_default=True,
+    help="Event loop. asyncio: uvloop spawns commands far slower (see docs/hooks.md).",
+)
 @click.option("--check", is_flag=True, help="Validate the configuration and exit.")
 def notifier(
-    host: str, port: int, config_path: Path | None, hooks_path: Path | None, check: bool
+    host: str,
+    port: int,
+    config_path: Path | None,
+    hooks_path: Path | None,
+    loop: str,
+    check: bool,
 ) -> None:
     """Run the Alertmanager receiver (POST /hooks/alertmanager)."""
     import uvicorn
@@ -51,4 +63,4 @@ def notifier(
         return
     setup_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_config=None)
+    uvicorn.run(app, host=host, port=port, log_config=None, loop=loop)

@@ -169,10 +169,12 @@ async def run_process(
 async def _feed(proc: asyncio.subprocess.Process, data: bytes) -> None:
     if proc.stdin is None:
         return
-    # A program that ignores stdin closes the pipe early; that is its right.
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        proc.stdin.write(data)
-        await proc.stdin.drain()
+    # A program that ignores stdin closes the pipe early (or has already exited); that is
+    # its right. uvloop reports the closed pipe as RuntimeError rather than BrokenPipeError.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError, RuntimeError):
+        if data:
+            proc.stdin.write(data)
+            await proc.stdin.drain()
         proc.stdin.close()
 
 

@@ -97,11 +97,20 @@ class HookCallLog:
 
     def add(self, call: HookCall) -> None:
         """Queue one call for writing (never blocks, never raises)."""
-        call.at = call.at or datetime.now(UTC)
-        row = asdict(call)
-        row.pop("id")
-        row["outcome"] = call.outcome.value
-        self._buffer.append(row)
+        # A plain dict, not dataclasses.asdict: that deep-copies and was the hot spot.
+        self._buffer.append(
+            {
+                "at": call.at or datetime.now(UTC),
+                "hook": call.hook,
+                "method": call.method,
+                "client_ip": call.client_ip,
+                "status_code": call.status_code,
+                "outcome": call.outcome.value,
+                "exit_code": call.exit_code,
+                "error": call.error,
+                "duration_ms": call.duration_ms,
+            }
+        )
         if len(self._buffer) > self.max_buffer:
             drop = len(self._buffer) - self.max_buffer
             del self._buffer[:drop]

@@ -107,7 +107,7 @@ class HookRequest:
     query: Mapping[str, str]
     body: bytes
     payload: Any
-    client_ip: IPAddress | None
+    client_ip: str | None
     _context: dict[str, Any] | None = field(default=None, repr=False)
 
     def lookup(self, source: Source, name: str) -> str | None:
@@ -127,6 +127,6 @@ class HookRequest:
                 "query": dict(self.query),
                 "payload": self.payload,
                 "body": self.body.decode("utf-8", "replace"),
-                "client_ip": str(self.client_ip or ""),
+                "client_ip": self.client_ip or "",
             }
         return self._context

@@ -31,6 +31,7 @@ from reportflow.notifier.hooks.limiter import Busy, Limiter
 from reportflow.notifier.hooks.registry import HookRegistry, LiveHook
 from reportflow.notifier.hooks.request import (
     HookRequest,
+    IPAddress,
     client_address,
     in_networks,
     parse_body,
@@ -104,19 +105,22 @@ class HooksService:
             self._record(hook_id, request.method, peer, 404, CallOutcome.UNKNOWN, started)
             return JSONResponse({"detail": f"unknown hook {hook_id[:100]!r}"}, status_code=404)
         hook = live.config
-        call: HookRequest | None = None
+        trusted = self.registry.file.trusted_proxies
+        addr = None
+        ip = peer
+        if trusted or hook.allow_ips:  # parsing addresses costs; only when something reads them
+            addr = client_address(peer, request.headers.get("x-forwarded-for"), trusted)
+            ip = str(addr) if addr is not None else None
         try:
-            call = await self._check(request, hook, peer)
+            call = await self._check(request, hook, addr, ip)
             ticket = None if _static(hook) else _admit(live.limiter, hook)
         except HookRejection as exc:
-            ip = str(call.client_ip) if call and call.client_ip else peer
             log.info("hook %s: %s", hook.id, exc, extra={"client_ip": ip})
             outcome = CallOutcome(exc.outcome)
             self._record(hook.id, request.method, ip, exc.status_code, outcome, started, str(exc))
             return JSONResponse(
                 {"detail": exc.public}, status_code=exc.status_code, headers=exc.headers
             )
-        ip = str(call.client_ip) if call.client_ip else None
         if ticket is None:
             result = ActionResult(CallOutcome.SUCCEEDED)
         elif hook.command is not None and not hook.command.wait:
@@ -145,7 +149,9 @@ class HooksService:
         )
         return response
 
-    async def _check(self, request: Request, hook: HookConfig, peer: str | None) -> HookRequest:
+    async def _check(
+        self, request: Request, hook: HookConfig, addr: IPAddress | None, ip: str | None
+    ) -> HookRequest:
         if request.method not in hook.methods:
             raise HookRejection(
                 f"method {request.method} not allowed",
@@ -154,10 +160,7 @@ class HooksService:
                 headers={"Allow": ", ".join(hook.methods)},
             )
         headers = request.headers
-        ip = client_address(
-            peer, headers.get("x-forwarded-for"), self.registry.file.trusted_proxies
-        )
-        if hook.allow_ips and not in_networks(ip, hook.allow_ips):
+        if hook.allow_ips and not in_networks(addr, hook.allow_ips):
             raise _reject(f"address {ip} not allowed", 403, CallOutcome.REJECTED, "forbidden")
         if hook.auth is not None and not authorized(hook.auth, headers.get("authorization")):
             exc = _reject("missing or wrong credentials", 401, CallOutcome.REJECTED, "unauthorized")
@@ -196,7 +199,7 @@ class HooksService:
         self, live: LiveHook, ticket: Any, call: HookRequest, started: float
     ) -> None:
         hook = live.config
-        ip = str(call.client_ip) if call.client_ip else None
+        ip = call.client_ip
         try:
             await ticket.acquire(hook.queue_timeout_seconds)
         except Busy:

@@ -1,0 +1,259 @@
+"""Generic hooks: reportflow's notifier against adnanh/webhook, same machine, same load.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.hooks [--runs 3] [--duration 10] [--connections 32]
+
+Installs ``webhook`` and ``wrk`` with apt-get when they are missing (as root),
+starts ``reportflow notifier --hooks`` (uvicorn, one worker, uvloop/httptools
+when installed) and ``webhook`` on loopback, and drives each with ``wrk`` (a
+Lua script POSTs a small JSON body) for a fixed duration and connection count:
+
+(a) a trivial hook: reportflow answers a static body; webhook is measured two
+    ways, because every webhook hook must run a command — its plain hook
+    (``/bin/true``, started in the background, answered at once) and a hook
+    whose trigger rule never matches (no process, the bare HTTP path).
+(b) a command hook that waits for ``/bin/sleep 0.01`` and answers with its
+    output; reportflow caps it at ``--cap`` concurrent runs (the rest queue),
+    webhook runs every call at once (it has no cap).
+
+Prints a markdown table of medians over ``--runs`` runs (the systems alternate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BODY = json.dumps({"ref": "refs/heads/main", "repository": {"name": "reportflow"}})
+LUA = f"""wrk.method = "POST"
+wrk.body = {json.dumps(BODY)}
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+def ensure_tools() -> None:
+    missing = [t for t in ("webhook", "wrk") if shutil.which(t) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"missing {', '.join(missing)}: apt-get install -y webhook wrk")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "webhook", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    sys.exit(f"nothing listens on {port} after {timeout}s")
+
+
+def reportflow_hooks(cap: int) -> str:
+    return f"""
+hooks:
+  - id: static
+    response: {{body: ok}}
+  - id: command
+    command: {{argv: [/bin/sleep, "0.01"], stdin: ""}}
+    max_concurrent: {cap}
+    max_queued: 10000
+    queue_timeout_seconds: 60
+    response: {{include_output: true}}
+"""
+
+
+WEBHOOK_HOOKS = [
+    {"id": "static", "execute-command": "/bin/true", "response-message": "ok"},
+    {
+        "id": "static-nomatch",
+        "execute-command": "/bin/true",
+        "trigger-rule": {
+            "match": {
+                "type": "value",
+                "value": "never",
+                "parameter": {"source": "payload", "name": "ref"},
+            }
+        },
+        "trigger-rule-mismatch-http-response-code": 200,
+    },
+    {
+        "id": "command",
+        "execute-command": "/bin/sleep",
+        "pass-arguments-to-command": [{"source": "string", "name": "0.01"}],
+        "include-command-output-in-response": True,
+    },
+]
+
+
+@contextlib.contextmanager
+def servers(tmp: Path, cap: int) -> Iterator[tuple[int, int]]:
+    (tmp / "hooks.yaml").write_text(reportflow_hooks(cap))
+    (tmp / "hooks.json").write_text(json.dumps(WEBHOOK_HOOKS))
+    rf_port, wh_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "REPORTFLOW_HOME": str(tmp / "home"),
+        "REPORTFLOW_LOG_LEVEL": "WARNING",
+        "REPORTFLOW_CONFIG": str(tmp / "none.toml"),
+    }
+    rf = subprocess.Popen(
+        [str(ROOT / ".venv/bin/reportflow"), "notifier", "--port", str(rf_port), "--hooks"]
+        + [str(tmp / "hooks.yaml")],
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+    )
+    wh = subprocess.Popen(
+        ["webhook", "-hooks", str(tmp / "hooks.json"), "-ip", "127.0.0.1", "-port", str(wh_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(rf_port, rf)
+        wait_port(wh_port, wh)
+        yield rf_port, wh_port
+    finally:
+        for proc in (rf, wh):
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@dataclass
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def wrk(url: str, lua: Path, duration: int, connections: int) -> Load:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(lua), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    non = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return Load(
+        rps,
+        p50,
+        p99,
+        int(non.group(1)) if non else 0,
+        sum(int(g) for g in errs.groups()) if errs else 0,
+    )
+
+
+def median_load(loads: list[Load]) -> Load:
+    return Load(
+        statistics.median(x.rps for x in loads),
+        statistics.median(x.p50_ms for x in loads),
+        statistics.median(x.p99_ms for x in loads),
+        sum(x.non_2xx for x in loads),
+        sum(x.errors for x in loads),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--cap", type=int, default=4, help="reportflow's max_concurrent in (b)")
+    args = parser.parse_args()
+    ensure_tools()
+    cases = [
+        ("(a) trivial", "reportflow static body", "rf", "static"),
+        ("(a) trivial", "webhook, /bin/true in background", "wh", "static"),
+        ("(a) trivial", "webhook, rule mismatch (no process)", "wh", "static-nomatch"),
+        ("(b) command", f"reportflow, cap {args.cap}", "rf", "command"),
+        ("(b) command", "webhook, no cap", "wh", "command"),
+    ]
+    results: dict[int, list[Load]] = {i: [] for i in range(len(cases))}
+    with tempfile.TemporaryDirectory(prefix="bench-hooks-") as tmp_name:
+        tmp = Path(tmp_name)
+        lua = tmp / "post.lua"
+        lua.write_text(LUA)
+        with servers(tmp, args.cap) as (rf_port, wh_port):
+            ports = {"rf": rf_port, "wh": wh_port}
+            for _, _, system, hook in cases:  # warm-up, not counted
+                wrk(f"http://127.0.0.1:{ports[system]}/hooks/{hook}", lua, 2, args.connections)
+            for run in range(args.runs):
+                order = list(enumerate(cases))
+                if run % 2:
+                    order.reverse()
+                for i, (_, label, system, hook) in order:
+                    url = f"http://127.0.0.1:{ports[system]}/hooks/{hook}"
+                    load = wrk(url, lua, args.duration, args.connections)
+                    results[i].append(load)
+                    print(
+                        f"run {run + 1} {label}: {load.rps:.0f} req/s p99 {load.p99_ms:.1f} ms",
+                        file=sys.stderr,
+                    )
+    print(
+        f"\n{args.runs} runs x {args.duration}s, wrk -t2 -c{args.connections}, "
+        f"{os.cpu_count()} CPUs; medians\n"
+    )
+    print("| case | server | req/s | p50 ms | p99 ms | non-2xx | socket errors |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for i, (case, label, _, _) in enumerate(cases):
+        m = median_load(results[i])
+        print(
+            f"| {case} | {label} | {m.rps:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | "
+            f"{m.non_2xx} | {m.errors} |"
+        )
+    a_rf = statistics.median(x.rps for x in results[0])
+    a_wh = max(statistics.median(x.rps for x in results[j]) for j in (1, 2))
+    b_rf = statistics.median(x.p99_ms for x in results[3])
+    b_wh = statistics.median(x.p99_ms for x in results[4])
+    print(f"\n(a) reportflow / best webhook throughput: {a_rf / a_wh:.2f} (target >= 0.5)")
+    print(f"(b) reportflow p99 / webhook p99: {b_rf / b_wh:.2f} (target < 1)")
+
+
+if __name__ == "__main__":
+    main()
