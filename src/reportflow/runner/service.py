@@ -9,6 +9,7 @@ killed runner's jobs expire and other runners take them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import logging
 import signal
@@ -80,6 +81,26 @@ def load_factory(spec: str, what: str) -> Callable[[Settings], Any]:
     return factory  # type: ignore[no-any-return]
 
 
+#: Young-generation threshold for runner processes (CPython's default is 700).
+GC_THRESHOLD = (10_000, 10, 10)
+
+
+def tune_gc() -> None:
+    """Make the cyclic garbage collector cheap for a process full of running jobs.
+
+    A pool holding thousands of tasks has hundreds of thousands of live
+    objects, and every older-generation collection walks them all: in the
+    10,000-job benchmark that was 1.3-1.6 s of a 3 s run. ``gc.freeze()``
+    takes everything alive after start-up (modules, catalog, settings) out of
+    the collector's sight, and the larger threshold collects young objects
+    every 10,000 allocations instead of every 700; together they cut the GC
+    time of that run to about 0.15 s. Call once, after start-up.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 async def serve(
     settings: Settings,
     executor: Executor,
@@ -93,6 +114,7 @@ async def serve(
     await queue.connect()
     try:
         runner = build_runner(settings, queue, executor, sink=sink, hooks=hooks)
+        tune_gc()
         done = asyncio.Event()
         drains: list[asyncio.Task[None]] = []
 
