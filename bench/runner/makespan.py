@@ -162,10 +162,8 @@ async def main_async(args: argparse.Namespace) -> None:
                     ),
                 )
             )
-    print(
-        f"{args.jobs} jobs x {args.seconds:g}s, concurrency {args.jobs}, {args.runs} runs\n",
-        flush=True,
-    )
+    title = f"{args.jobs} jobs x {args.seconds:g}s, concurrency {args.jobs}, {args.runs} runs"
+    print(f"{title}, claim_batch {args.batch}, lease 30s, gc {args.gc}\n", flush=True)
     print("| peer | median s | min s | max s | median / ideal | runs |")
     print("|---|---|---|---|---|---|")
     for name, make in peers:
