@@ -12,6 +12,7 @@ import asyncio
 import base64
 import logging
 import signal
+from typing import Any
 
 from reportflow.config import Settings
 from reportflow.requestor.server import QuietServer, ensure_secret, open_requestor, uvicorn_config
@@ -61,6 +62,7 @@ async def serve_embedded(
         )
         queue = app.state.services.queue
         runner = build_runner(settings, queue, report_executor(settings), sink=sink)
+        _mount_scale_hook(app, runner, settings)
         app.state.runners = [runner]  # the admin page shows its slots
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -78,6 +80,20 @@ async def serve_embedded(
             await sink.close()
             server.should_exit = True
             await serving
+
+
+def _mount_scale_hook(app: Any, runner: Any, settings: Settings) -> None:
+    """POST /hooks/scale on the same port (reportflow.runner.scale), ahead of the web routes."""
+    from reportflow.runner.scale import Scaler, scale_routes
+
+    rs = settings.runner
+    scaler = Scaler(
+        runner,
+        minimum=rs.min_concurrency,
+        maximum=rs.max_concurrency,
+        cooldown_seconds=rs.scale_cooldown_seconds,
+    )
+    app.router.routes[0:0] = scale_routes(scaler, token=rs.scale_token)
 
 
 async def _started(server: QuietServer, serving: asyncio.Task[None]) -> None:

@@ -287,10 +287,11 @@ async def _read(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def create_scale_app(
+def scale_routes(
     scaler: Scaler, *, token: str | None, body_limit: int = DEFAULT_BODY_LIMIT
-) -> Starlette:
-    """The runner's HTTP face: the scale hook, ``/healthz`` and ``/metrics``.
+) -> list[Route]:
+    """``POST /hooks/scale`` (and ``GET`` for the state), to serve alone or inside
+    another app (``reportflow up`` puts them in front of the web app's routes).
 
     Without a token every hook request is refused (401): an open scale hook
     would let anyone size the pool.
@@ -320,6 +321,15 @@ def create_scale_app(
             return refuse()
         return JSONResponse(scaler.snapshot())
 
+    return [Route(HOOK_PATH, hook, methods=["POST"]), Route(HOOK_PATH, state, methods=["GET"])]
+
+
+def create_scale_app(
+    scaler: Scaler, *, token: str | None, body_limit: int = DEFAULT_BODY_LIMIT
+) -> Starlette:
+    """The runner's own HTTP face (``reportflow runner --http-port``): the scale
+    hook, ``/healthz`` and ``/metrics``."""
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "stopping": scaler.runner.stopping})
 
@@ -328,8 +338,7 @@ def create_scale_app(
 
     return Starlette(
         routes=[
-            Route(HOOK_PATH, hook, methods=["POST"]),
-            Route(HOOK_PATH, state, methods=["GET"]),
+            *scale_routes(scaler, token=token, body_limit=body_limit),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
         ]

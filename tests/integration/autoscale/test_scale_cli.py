@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
@@ -41,12 +42,26 @@ async def wait_up(url: str) -> None:
     raise AssertionError(f"{url} never answered")
 
 
+async def wait_for_status(url: str, status: int, served: asyncio.Task[None]) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(400):
+            if served.done():
+                await served  # the startup error
+            try:
+                if (await client.get(url)).status_code == status:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"{url} never answered {status}")
+
+
 def scale(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["scale", *args])
     return result.exit_code, result.output
 
 
-async def test_cli_scales_a_served_runner(tmp_path: object) -> None:
+async def test_cli_scales_a_served_runner() -> None:
     port = free_port()
     settings = Settings(
         queue_url="memory://cli-scale",
@@ -63,8 +78,10 @@ async def test_cli_scales_a_served_runner(tmp_path: object) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/hooks/scale"
+    up = False
     try:
-        await wait_up(f"{base}/healthz")
+        await wait_up(f"{base}/healthz")  # served after the signal handlers are in
+        up = True
         code, out = await asyncio.to_thread(scale, "--target", "9", "--url", url, "--token", TOKEN)
         assert (code, out.strip()) == (0, "concurrency 2 -> 9")
         code, out = await asyncio.to_thread(scale, "--delta", "+20", "--url", url, "--token", TOKEN)
@@ -77,8 +94,11 @@ async def test_cli_scales_a_served_runner(tmp_path: object) -> None:
             state = await client.get(url, headers={"authorization": f"Bearer {TOKEN}"})
         assert state.json()["target"] == 12
     finally:
-        os.kill(os.getpid(), signal.SIGTERM)  # the runner's own drain path
-        await asyncio.wait_for(served, timeout=20)
+        if up:
+            os.kill(os.getpid(), signal.SIGTERM)  # the runner's own drain path
+        else:
+            served.cancel()
+        await asyncio.wait_for(asyncio.gather(served, return_exceptions=True), timeout=20)
 
 
 def test_cli_needs_exactly_one_of_target_or_delta() -> None:
@@ -94,3 +114,34 @@ def test_cli_unreachable_hook_is_one_line() -> None:
     assert code == 2
     assert out.startswith("error: scale hook http://127.0.0.1:")
     assert out.count("\n") == 1
+
+
+async def test_up_serves_the_scale_hook_on_its_port(tmp_path: Path) -> None:
+    from reportflow.requestor.embedded import serve_embedded
+
+    port = free_port()
+    settings = Settings(
+        home=tmp_path,
+        connections={"warehouse": f"sqlite:///{tmp_path / 'none.db'}"},
+        runner={"concurrency": 2, "max_concurrency": 6, "scale_token": TOKEN},
+    )
+    served = asyncio.create_task(serve_embedded(settings, "127.0.0.1", port))
+    url = f"http://127.0.0.1:{port}/hooks/scale"
+    mounted = False
+    try:
+        # The hook is mounted right before the signal handlers go in (no await between).
+        await wait_for_status(url, 401, served)
+        mounted = True
+        async with httpx.AsyncClient() as client:
+            auth = {"authorization": f"Bearer {TOKEN}"}
+            r = await client.post(url, json={"target": 5}, headers=auth)
+            assert (r.status_code, r.json()["target"]) == (200, 5)
+            r = await client.post(url, json={"target": 5})
+            assert r.status_code == 401
+            assert (await client.get(url, headers=auth)).json()["target"] == 5
+    finally:
+        if mounted:
+            os.kill(os.getpid(), signal.SIGTERM)
+        else:
+            served.cancel()
+        await asyncio.wait_for(asyncio.gather(served, return_exceptions=True), timeout=30)
