@@ -1,0 +1,51 @@
+"""Process set-up helpers of the runner service."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from reportflow.config import Settings
+from reportflow.errors import ConfigError
+from reportflow.queue import connect
+from reportflow.runner import NoopExecutor
+from reportflow.runner.service import GC_THRESHOLD, build_runner, load_factory, tune_gc
+
+
+@pytest.fixture
+def restore_gc() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("restore_gc")
+def test_tune_gc_freezes_start_up_objects_and_raises_the_threshold() -> None:
+    tune_gc()
+    assert gc.get_threshold() == GC_THRESHOLD
+    assert gc.get_freeze_count() > 0
+
+
+def test_build_runner_follows_the_settings() -> None:
+    settings = Settings(
+        runner={"concurrency": 3, "lease_seconds": 9, "heartbeat_seconds": 2, "grace_seconds": 4}
+    )
+    runner = build_runner(settings, connect("memory://"), NoopExecutor())
+    assert (runner.concurrency, runner.lease_seconds) == (3, 9)
+    assert (runner.heartbeat_seconds, runner.grace_seconds) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("no_colon", "must look like 'package.module:factory'"),
+        ("no_such_module_xyz:make", "cannot import 'no_such_module_xyz'"),
+        ("json:nope", "json has no callable 'nope'"),
+    ],
+)
+def test_load_factory_names_the_bad_spec(spec: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=f"^--executor '{spec}'.*{message}"):
+        load_factory(spec, "--executor")
