@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_POOL_SIZE = 10
 DEFAULT_POLL_INTERVAL = 1.0
+_DURABLE = text("SET LOCAL synchronous_commit TO on")
 _DRIVERS = {"postgresql", "postgres", "postgresql+asyncpg"}
 
 
@@ -77,7 +78,11 @@ class PostgresQueue(SQLQueue):
             return
         # Every use commits or rolls back explicitly: no reset round trip on return.
         engine = create_async_engine(
-            self.url, pool_size=self._pool_size, max_overflow=0, pool_reset_on_return=None
+            self.url,
+            pool_size=self._pool_size,
+            max_overflow=0,
+            pool_reset_on_return=None,
+            connect_args={"server_settings": {"synchronous_commit": "off"}},
         )
         self._engine_or_none = engine
         try:
@@ -107,6 +112,7 @@ class PostgresQueue(SQLQueue):
         self._wakeup.notify()
 
     async def close(self) -> None:
+        await self._finish_batches()
         listener, self._listener = self._listener, None
         engine, self._engine_or_none = self._engine_or_none, None
         if listener is not None and not listener.is_closed():
@@ -117,9 +123,14 @@ class PostgresQueue(SQLQueue):
 
     @contextlib.asynccontextmanager
     async def _write(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
-        # synchronous_commit stays as the server has it (on by default), so
-        # every commit, enqueue or not, is durable.
+        # The pool's sessions commit without waiting for the WAL flush
+        # (synchronous_commit=off): a server crash may forget the last
+        # fraction of a second of claims, acks and heartbeats, which leases
+        # turn into a re-run at worst. Enqueues and cancels wait for the flush:
+        # an accepted request or a cancel is never forgotten.
         async with self._engine.begin() as conn:
+            if durable:
+                await conn.execute(_DURABLE)
             yield conn
 
     def _claimable(self, delay: float) -> None:

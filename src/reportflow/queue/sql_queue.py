@@ -8,10 +8,12 @@ themselves live in :mod:`.sql_statements`.
 from __future__ import annotations
 
 import abc
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Sequence
+import functools
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -34,6 +36,27 @@ from reportflow.queue.sql_statements import Statements, statements
 _IDEMPOTENT_TRIES = 5
 
 
+S = TypeVar("S", bound="SQLQueue")
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def shielded(
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, T]]:
+    """Run the operation to its end even if the caller is cancelled.
+
+    A driver call cancelled halfway leaves its connection in an unknown state
+    (SQLAlchemy then tears it down, racing the pool's own close on shutdown);
+    finishing the statement keeps the pool sound and the outcome defined.
+    """
+
+    async def run(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.shield(self._track(method(self, *args, **kwargs)))
+
+    return run
+
+
 class SQLQueue(Queue):
     """Shared by the SQLite and PostgreSQL backends."""
 
@@ -43,6 +66,7 @@ class SQLQueue(Queue):
         self._engine_or_none: AsyncEngine | None = None
         self._enqueues: GroupCommit[Job, Job] = GroupCommit(self._flush_enqueues)
         self._acks: GroupCommit[_Ack, bool] = GroupCommit(self._flush_acks)
+        self._inflight: set[asyncio.Future[Any]] = set()
 
     # --- what a dialect backend provides -------------------------------------
     @abc.abstractmethod
@@ -50,11 +74,27 @@ class SQLQueue(Queue):
         self, *, durable: bool = False
     ) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
         """A connection in a write transaction, committed on exit. ``durable``
-        marks an enqueue, whose commit must survive power loss."""
+        marks an enqueue or a cancel, whose commit must survive power loss;
+        the rest may trade that for speed (a lost claim, ack or heartbeat
+        only makes a job run again)."""
 
     @abc.abstractmethod
     def _claimable(self, delay: float) -> None:
         """A job became claimable in ``delay`` seconds (committed): wake local claimers."""
+
+    async def _finish_batches(self) -> None:
+        """Let writes in flight finish before the engine goes away (a caller
+        that gave up waiting does not stop its write)."""
+        await self._enqueues.aclose()
+        await self._acks.aclose()
+        if self._inflight:
+            await asyncio.wait(set(self._inflight))
+
+    def _track(self, operation: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        task = asyncio.ensure_future(operation)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+        return task
 
     @property
     def _engine(self) -> AsyncEngine:
@@ -147,9 +187,10 @@ class SQLQueue(Queue):
                 return row_to_job(row)
         raise QueueError(f"idempotency key {job.idempotency_key!r} is contended, try again")
 
+    @shielded
     async def _cancel(self, job_id: str, now: float) -> Job:
         with self._errors("cancel"):
-            async with self._write() as conn:
+            async with self._write(durable=True) as conn:
                 params = {"b_job_id": job_id, "b_now": now}
                 row = (await conn.execute(self._stmts.cancel, params)).first()
                 if row is None:
@@ -169,13 +210,29 @@ class SQLQueue(Queue):
             "b_lease_until": now + lease,
             "b_limit": limit,
         }
-        with self._errors("claim"):
-            async with self._write() as conn:
-                await conn.execute(self._stmts.reap, params)
-                rows = (await conn.execute(self._stmts.claim, params)).all()
+        task = self._track(self._claim_rows(params))
+        try:
+            rows = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # The caller will never run what the claim got: hand it back.
+            task.add_done_callback(functools.partial(self._hand_back, worker))
+            raise
         # RETURNING does not keep the subquery's order.
         return sorted(map(row_to_job, rows), key=lambda j: (-j.priority, j.scheduled_at, j.id))
 
+    async def _claim_rows(self, params: dict[str, Any]) -> list[Row[Any]]:
+        with self._errors("claim"):
+            async with self._write() as conn:
+                await conn.execute(self._stmts.reap, params)
+                return list((await conn.execute(self._stmts.claim, params)).all())
+
+    def _hand_back(self, worker: str, done: asyncio.Future[list[Row[Any]]]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            return
+        for row in done.result():
+            self._track(self._release(worker, row_to_job(row).id, 0.0))
+
+    @shielded
     async def _heartbeat(
         self, worker: str, job_ids: list[str], lease: float, now: float
     ) -> dict[str, bool]:
@@ -241,9 +298,11 @@ class SQLQueue(Queue):
                     await conn.execute(self._stmts.set_result, results)
         return answers
 
+    @shielded
     async def _ack_cancelled(self, worker: str, job_id: str, now: float) -> bool:
         return await self._finish("ack_cancelled", worker, job_id, JobState.CANCELLED, now)
 
+    @shielded
     async def _fail(
         self,
         worker: str,
@@ -278,6 +337,7 @@ class SQLQueue(Queue):
         self._claimable(delay)
         return state
 
+    @shielded
     async def _release(self, worker: str, job_id: str, now: float) -> bool:
         with self._errors("release"):
             async with self._write() as conn:
@@ -288,12 +348,14 @@ class SQLQueue(Queue):
         return released
 
     # --- inspection -------------------------------------------------------------
+    @shielded
     async def _get(self, job_id: str) -> Job | None:
         with self._errors("get"):
             async with self._read() as conn:
                 row = (await conn.execute(self._stmts.get, {"b_job_id": job_id})).first()
         return None if row is None else row_to_job(row)
 
+    @shielded
     async def _stats(self, queue: str, now: float) -> QueueStats:
         params = {"b_queue": queue, "b_now": now}
         with self._errors("stats"):

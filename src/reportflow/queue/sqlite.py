@@ -118,6 +118,7 @@ class SQLiteQueue(SQLQueue):
         _local_wakeups.setdefault(self.path, weakref.WeakSet()).add(self._wakeup)
 
     async def close(self) -> None:
+        await self._finish_batches()
         engine, self._engine_or_none = self._engine_or_none, None
         self._reader = None
         local = _local_wakeups.get(self.path)

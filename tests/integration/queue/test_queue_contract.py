@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
@@ -325,3 +326,27 @@ async def test_bad_input_names_the_culprit(queue: Queue, call: object, culprit: 
     with pytest.raises(QueueError, match=culprit) as info:
         await call(queue)
     assert "\n" not in str(info.value)
+
+
+async def test_cancelled_claim_leaves_the_queue_usable(queue: Queue) -> None:
+    for n in range(20):
+        await queue.enqueue("r", {"n": n})
+    # Cancel claims at every point of their run; whatever they got goes back.
+    for _ in range(10):
+        task = asyncio.create_task(queue.claim("w1", limit=3))
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    seen: set[str] = set()
+    for _ in range(50):  # bounded: released jobs come back at once
+        jobs = await queue.claim("w2", limit=20)
+        seen.update(j.id for j in jobs)
+        if len(seen) == 20:
+            break
+        await queue.wait(0.05)
+    stats = await queue.stats()
+    # Every job is either claimed by w2 or still held by w1 (a claim that
+    # completed before its cancel), never lost.
+    assert stats.depth[JobState.QUEUED] == 0
+    assert stats.depth[JobState.RUNNING] == 20
