@@ -63,4 +63,6 @@ def notifier(
         return
     setup_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, log_config=None, loop=loop)
+    # proxy_headers off: the hooks read X-Forwarded-For themselves, and only from the
+    # proxies hooks.yaml trusts (uvicorn would believe any local peer).
+    uvicorn.run(app, host=host, port=port, log_config=None, loop=loop, proxy_headers=False)
