@@ -30,7 +30,7 @@ from contextlib import asynccontextmanager
 
 from reportflow.queue import Queue, connect
 from reportflow.queue.base import Job
-from reportflow.runner import ReportEvent, Runner, RunnerHooks, SleepExecutor
+from reportflow.runner import Outcome, ReportEvent, Runner, RunnerHooks, SleepExecutor
 from reportflow.runner.service import tune_gc
 
 PG_ADMIN = os.environ.get("REPORTFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -62,12 +62,19 @@ class StartClock(RunnerHooks):
     def __init__(self, expected: int) -> None:
         self.expected = expected
         self.started = 0
+        self.running = 0
+        self.peak = 0
         self.all_started_at = 0.0
 
     async def before_run(self, job: Job) -> None:
         self.started += 1
+        self.running += 1
+        self.peak = max(self.peak, self.running)
         if self.started == self.expected:
             self.all_started_at = time.perf_counter()
+
+    async def after_run(self, job: Job, outcome: Outcome, error: BaseException | None) -> None:
+        self.running -= 1
 
 
 @asynccontextmanager
@@ -102,6 +109,7 @@ async def bare_gather(jobs: int, seconds: float) -> float:
 
 
 RAMPS: dict[str, list[float]] = {}
+PEAKS: dict[str, list[int]] = {}
 
 
 async def runner_makespan(
@@ -129,9 +137,9 @@ async def runner_makespan(
         await runner.start()
         await asyncio.wait_for(sink.done.wait(), timeout=300)
         elapsed = time.perf_counter() - began
-        RAMPS.setdefault(f"{backend}, heartbeat {heartbeat:g}s", []).append(
-            clock.all_started_at - began
-        )
+        key = f"{backend}, heartbeat {heartbeat:g}s"
+        RAMPS.setdefault(key, []).append(clock.all_started_at - began)
+        PEAKS.setdefault(key, []).append(clock.peak)
         await runner.drain(0)
         stats = await queue.stats()
         succeeded = stats.depth.get(next(s for s in stats.depth if s.value == "succeeded"), 0)
@@ -169,9 +177,10 @@ async def main_async(args: argparse.Namespace) -> None:
     for name, make in peers:
         samples = [await make() for _ in range(args.runs)]  # type: ignore[misc]
         print(row(name, samples, args.seconds), flush=True)
-    print("\nramp-up (start() to the last job started), median s:")
-    for backend, ramps in RAMPS.items():
-        print(f"- {backend}: {statistics.median(ramps):.3f}")
+    print("\nramp-up (start() to the last job started), median s; peak jobs running at once:")
+    for key, ramps in RAMPS.items():
+        peaks = PEAKS[key]
+        print(f"- {key}: {statistics.median(ramps):.3f} s; peak {min(peaks)}-{max(peaks)}")
 
 
 def main() -> None:
