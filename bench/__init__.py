@@ -1,0 +1,1 @@
+"""reportflow benchmarks: one sub-package per area, results in docs/benchmarks.md."""
