@@ -6,8 +6,9 @@ import asyncio
 import time
 from typing import Any
 
-from bench.queue.common import Tally, background, enqueue_all, fresh_redis, open_loop, wait_done
 from saq import Queue, Worker
+
+from bench.queue.common import Tally, background, enqueue_all, fresh_redis, open_loop, wait_done
 
 CONCURRENCY = 10
 
