@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 
 import redis
-from celery import Celery
-
 from bench.queue.common import REDIS_DB, REDIS_HOST, REDIS_PORT, redis_url
+from celery import Celery
 
 app = Celery("rf_bench", broker=redis_url("celery"))
 app.conf.update(

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bench.queue.common import Tally, background, enqueue_all, fresh_postgres, open_loop, wait_done
+
 from reportflow.queue import Job, Queue, connect
 
 CLAIM_BATCH = 200

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import redis
-
 from bench.queue.common import REDIS_DB, REDIS_HOST, REDIS_PORT, fresh_redis, open_loop
 
 POOL = os.environ.get("RF_BENCH_CELERY_POOL", "threads")

@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import procrastinate
-
 from bench.queue.common import Tally, background, enqueue_all, fresh_postgres, open_loop, wait_done
 
 CONCURRENCY = 10

@@ -6,9 +6,8 @@ import asyncio
 import time
 from typing import Any
 
-from saq import Queue, Worker
-
 from bench.queue.common import Tally, background, enqueue_all, fresh_redis, open_loop, wait_done
+from saq import Queue, Worker
 
 CONCURRENCY = 10
 

@@ -6,10 +6,9 @@ import asyncio
 import time
 from typing import Any
 
+from bench.queue.common import Tally, background, enqueue_all, fresh_redis, open_loop, wait_done
 from taskiq.api import run_receiver_task
 from taskiq_redis import ListQueueBroker
-
-from bench.queue.common import Tally, background, enqueue_all, fresh_redis, open_loop, wait_done
 
 MAX_ASYNC_TASKS = 100
 

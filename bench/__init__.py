@@ -1,1 +1,0 @@
-"""reportflow benchmarks: one sub-package per area, results in docs/benchmarks.md."""
