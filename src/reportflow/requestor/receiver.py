@@ -18,12 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reportflow.metrics import WEBHOOKS_RECEIVED
 from reportflow.requestor.channels import publish_entry
 from reportflow.requestor.schemas import public_artifact
 from reportflow.requestor.services import Services
-from reportflow.store import LogEntry, events, reports, transition
+from reportflow.store import LogEntry, Report, ReportStatus, events, reports, transition
 from reportflow.store.lifecycle import KIND_PHASE
 
 log = logging.getLogger("reportflow.requestor.hooks")
@@ -58,7 +59,13 @@ class Receipt:
     status: int
     outcome: str  # applied | stale | duplicate | unknown | rejected
     detail: str
-    entry: LogEntry | None = None
+    entries: tuple[LogEntry, ...] = ()
+    """What was appended to the owner's log, in seq order (empty unless applied)."""
+
+    @property
+    def entry(self) -> LogEntry | None:
+        """The entry of the event itself (the last one appended)."""
+        return self.entries[-1] if self.entries else None
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"outcome": self.outcome, "detail": self.detail}
@@ -110,18 +117,26 @@ def user_data(report_id: str, event: RunnerEvent) -> dict[str, Any]:
 
 
 async def receive(services: Services, webhook_id: str, event: RunnerEvent) -> Receipt:
-    """Apply one verified event exactly once.
+    """Apply one verified webhook exactly once (see :func:`apply`), and count it."""
+    receipt = await apply(services, webhook_id, event)
+    WEBHOOKS_RECEIVED.labels(receipt.outcome).inc()
+    return receipt
 
+
+async def apply(services: Services, event_id: str, event: RunnerEvent) -> Receipt:
+    """Apply one event exactly once per ``event_id``, then publish what it logged.
+
+    The webhook route and the reconciler (with its synthetic ids) share this
+    path, so whichever comes first decides and the other is absorbed.
     Raises SQLAlchemyError when the store fails (the caller answers 503).
     """
     try:
-        receipt = await _apply(services, webhook_id, event)
+        receipt = await _apply(services, event_id, event)
     except IntegrityError:
         # A concurrent delivery of the same id committed first.
-        receipt = Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
-    WEBHOOKS_RECEIVED.labels(receipt.outcome).inc()
-    if receipt.entry is not None:
-        await publish_entry(services, receipt.entry)
+        receipt = Receipt(200, "duplicate", f"webhook {event_id!r} was already received")
+    for entry in receipt.entries:
+        await publish_entry(services, entry)
     return receipt
 
 
@@ -147,15 +162,34 @@ async def _apply(services: Services, webhook_id: str, event: RunnerEvent) -> Rec
                 f"{event.kind} of attempt {event.attempt} changes nothing",
             )
         await reports.update_report(db, report.id, change.status, change.values)
-        entry = await events.append_event(
-            db,
-            user_id=report.user_id,
-            report_id=report.id,
-            type=TYPE_PREFIX + event.kind,
-            attempt=event.attempt,
-            status=change.status.value,
-            at=event.at,
-            data=user_data(report.id, event),
-        )
+        entries: list[LogEntry] = []
+        if change.opens_attempt:
+            # The attempt's own ``started`` was overtaken (or lost): log one in
+            # its place, so the owner sees queued → started → progress; the
+            # late ``started`` will be stale.
+            entries.append(await _log(db, report, event, "started", change.status, {}))
+        data = user_data(report.id, event)
+        entries.append(await _log(db, report, event, event.kind, change.status, data))
         await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="applied")
-    return Receipt(200, "applied", f"report {report.id} is {change.status.value}", entry=entry)
+    detail = f"report {report.id} is {change.status.value}"
+    return Receipt(200, "applied", detail, entries=tuple(entries))
+
+
+async def _log(
+    db: AsyncConnection,
+    report: Report,
+    event: RunnerEvent,
+    kind: str,
+    status: ReportStatus,
+    data: dict[str, Any],
+) -> LogEntry:
+    return await events.append_event(
+        db,
+        user_id=report.user_id,
+        report_id=report.id,
+        type=TYPE_PREFIX + kind,
+        attempt=event.attempt,
+        status=status.value,
+        at=event.at,
+        data=data,
+    )

@@ -10,6 +10,11 @@ Each report remembers the attempt it is on and how far that attempt got
 (its *phase*). An event is applied only when it moves that pair forward, so
 redeliveries, reordering and late events from an attempt whose lease was lost
 never overwrite a newer state. A final status is never left.
+
+``started`` and ``progress`` travel separately and best effort, so the first
+``progress`` of an attempt may overtake its ``started``. That progress then
+*opens* the attempt (the report starts running, ``started_at`` is set, and the
+receiver logs a ``started`` for it); the late ``started`` is stale and absorbed.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Transition:
 
     status: ReportStatus
     values: dict[str, Any]
+    opens_attempt: bool = False
+    """A progress that overtook its attempt's ``started``: it starts the attempt too."""
 
 
 class UnknownEventKind(ValueError):
@@ -78,7 +85,10 @@ def transition(
         return Transition(ReportStatus.RUNNING, values)
     if kind == "progress":
         values["progress"] = {k: data.get(k) for k in ("stage", "rows", "percent")}
-        return Transition(ReportStatus.RUNNING, values)
+        opens = attempt > report.attempt or report.phase < Phase.STARTED
+        if opens:
+            values["started_at"] = report.started_at or at
+        return Transition(ReportStatus.RUNNING, values, opens_attempt=opens)
     if kind == "failed" and data.get("will_retry"):
         values["error"] = _error(data)
         return Transition(ReportStatus.QUEUED, values)

@@ -4,7 +4,9 @@ Final events (succeeded, failed, cancelled) go through the durable outbox: the
 result is stored before any attempt, and retried until the requestor takes it.
 ``started`` and ``progress`` are sent directly and at most once: losing one
 costs nothing, since the next event or the final one supersedes it. Progress is
-throttled per job to one message per ``progress_interval``, always the latest.
+throttled per job to one message per ``progress_interval``, always the latest,
+and never leaves before the attempt of the job's ``started`` has ended, so a
+requestor sees them in the order they happened.
 
 Webhook ids of final events are ``msg_<job>_<attempt>_<kind>``: the same event
 emitted twice (a runner that crashed after emitting) has the same id, and the
@@ -85,6 +87,8 @@ class WebhookSink:
         self.progress_interval = progress_interval
         self._dispatcher = dispatcher
         self._throttles: dict[str, _Throttle] = {}
+        self._started: dict[str, asyncio.Task[None]] = {}
+        """The job's ``started`` still being sent: its progress waits for it."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -116,7 +120,7 @@ class WebhookSink:
             self._progress(event)
         else:
             self._forget(event.job_id)  # a new attempt starts its own progress
-            self._spawn(self._send(event))
+            self._sending_started(event.job_id, self._spawn(self._send(event)))
 
     async def drain(self) -> None:
         """Wait until every direct message started so far (and held progress) is sent."""
@@ -160,6 +164,21 @@ class WebhookSink:
         throttle.last_sent = time.monotonic()
         await self._send(held)
 
+    def _sending_started(self, job_id: str, task: asyncio.Task[None]) -> None:
+        self._started[job_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            if self._started.get(job_id) is task:
+                del self._started[job_id]
+
+        task.add_done_callback(done)
+
+    async def _after_started(self, job_id: str) -> None:
+        """Wait until the job's ``started`` was answered (or failed), if it is in flight."""
+        started = self._started.get(job_id)
+        if started is not None and started is not asyncio.current_task():
+            await asyncio.wait({started})
+
     def _forget(self, job_id: str) -> None:
         """Drop the job's held progress: a newer state supersedes it."""
         throttle = self._throttles.pop(job_id, None)
@@ -168,6 +187,8 @@ class WebhookSink:
 
     async def _send(self, event: ReportEvent, msg_id: str | None = None) -> None:
         msg_id = msg_id or event_message_id(event)
+        if event.kind is EventKind.PROGRESS:
+            await self._after_started(event.job_id)
         attempt = await self.client.send(msg_id, event_payload(event))
         if attempt.outcome is not Outcome.DELIVERED:
             log.info("webhook %s (%s) not delivered: %s", msg_id, event.kind.value, attempt.error)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webhook_receiver import Receiver, wait_until
+from webhook_receiver import Receiver, Scripted, wait_until
 
 from reportflow.runner.events import EventKind, ReportEvent
 from reportflow.webhooks import (
@@ -128,3 +128,21 @@ async def test_connect_builds_a_sink_that_delivers_and_closes(
 
     await wait_until(delivered)
     await box.close()
+
+
+async def test_progress_waits_for_a_slow_started(
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    slow = 0.3
+    receiver.script.append(Scripted(204, delay=slow))  # the requestor is slow on started
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, sqlite_outbox, progress_interval=0.01)
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.emit(_event(EventKind.PROGRESS, percent=10))
+        await sink.emit(_event(EventKind.STARTED, job="j2"))  # other jobs do not wait
+        await sink.drain()
+    by_kind = {(r.json["data"]["job_id"], r.json["type"]): r.at for r in receiver.requests}
+    assert len(by_kind) == 3
+    started, progress = by_kind["j1", "report.started"], by_kind["j1", "report.progress"]
+    assert progress - started >= slow * 0.9  # sent only once started was answered
+    assert by_kind["j2", "report.started"] - started < slow / 2

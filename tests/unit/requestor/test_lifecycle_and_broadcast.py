@@ -70,6 +70,26 @@ def test_failed_with_retry_goes_back_to_queued_and_keeps_the_reason() -> None:
     assert "inflight_key" not in change.values
 
 
+@pytest.mark.parametrize(
+    ("status", "attempt", "phase", "event_attempt", "opens"),
+    [
+        (ReportStatus.QUEUED, 0, 0, 1, True),  # progress overtook the first started
+        (ReportStatus.RUNNING, 1, 1, 1, False),  # started already applied
+        (ReportStatus.RUNNING, 1, 2, 1, False),  # a later progress
+        (ReportStatus.QUEUED, 1, 3, 2, True),  # a retry's progress came first
+    ],
+)
+def test_the_first_progress_of_an_attempt_opens_it(
+    status: ReportStatus, attempt: int, phase: int, event_attempt: int, opens: bool
+) -> None:
+    change = transition(_report(status, attempt, phase), "progress", event_attempt, 5.0, {})
+    assert change is not None
+    assert change.opens_attempt is opens
+    assert ("started_at" in change.values) is opens
+    if opens:
+        assert change.values["started_at"] == 5.0
+
+
 def test_unknown_kind_is_an_error() -> None:
     with pytest.raises(UnknownEventKind, match="exploded"):
         transition(_report(), "exploded", 1, 1.0, {})

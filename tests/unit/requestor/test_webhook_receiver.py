@@ -6,6 +6,9 @@ import asyncio
 
 from requestor_harness import Harness, runner_event
 
+from reportflow.requestor import user_channel
+from reportflow.store import users
+
 SALES = {"report": "sales", "params": {"region": "north"}}
 
 
@@ -91,3 +94,41 @@ async def test_seq_is_gap_free_under_concurrent_webhooks(rf: Harness) -> None:
     await asyncio.gather(*(_post(rf, runner_event(rid, "started")) for rid in ids))
     seqs = [int(e["seq"]) for e in await _log(rf)]  # type: ignore[call-overload]
     assert seqs == list(range(1, 13))
+
+
+async def test_progress_that_overtakes_started_still_shows_started_once(rf: Harness) -> None:
+    rid = await _submit(rf)
+    async with rf.store.read() as db:
+        ann = await users.require_user(db, "ann")
+    async with rf.broadcast.subscribe(user_channel(ann.id), maxsize=16) as sub:
+        first = await _post(rf, runner_event(rid, "progress", attempt=1, stage="extract", rows=5))
+        late = await _post(rf, runner_event(rid, "started", attempt=1))
+        async with asyncio.timeout(5):
+            published = [(await sub.get())["type"] for _ in range(2)]
+    assert (first["outcome"], late["outcome"]) == ("applied", "stale")
+    assert published == ["report.started", "report.progress"]
+    await _post(rf, runner_event(rid, "progress", attempt=1, stage="render", rows=9))
+    await _post(rf, runner_event(rid, "succeeded", attempt=1, artifacts=[]))
+    log = await _log(rf)
+    assert [(e["type"], e["status"], e["attempt"]) for e in log] == [
+        ("report.queued", "queued", 0),
+        ("report.started", "running", 1),
+        ("report.progress", "running", 1),
+        ("report.progress", "running", 1),
+        ("report.succeeded", "succeeded", 1),
+    ]
+    assert first["seq"] == log[2]["seq"]  # the receipt names the event's own entry
+    async with rf.client("ann") as c:
+        report = (await c.get(f"/api/v1/reports/{rid}")).json()
+    assert report["started_at"] is not None
+
+
+async def test_a_retry_whose_progress_comes_first_opens_the_new_attempt(rf: Harness) -> None:
+    rid = await _submit(rf)
+    await _post(rf, runner_event(rid, "started", attempt=1))
+    await _post(rf, runner_event(rid, "failed", attempt=1, error="lease lost", will_retry=True))
+    await _post(rf, runner_event(rid, "progress", attempt=2, stage="extract", rows=1))
+    assert (await _post(rf, runner_event(rid, "started", attempt=2)))["outcome"] == "stale"
+    types = [(e["type"], e["attempt"]) for e in await _log(rf)]
+    assert types[-2:] == [("report.started", 2), ("report.progress", 2)]
+    assert [t for t, _ in types].count("report.started") == 2
