@@ -23,7 +23,13 @@ from reportflow.metrics import HOOK_CALLS, HOOK_DURATION, HOOK_IN_FLIGHT
 from reportflow.notifier.app import NotifierService, authorized, read_body
 from reportflow.notifier.errors import PayloadError, TemplateError
 from reportflow.notifier.history import MAX_LIMIT
-from reportflow.notifier.hooks.actions import ActionResult, NotifySender, Renderer, run_command
+from reportflow.notifier.hooks.actions import (
+    ActionResult,
+    NotifySender,
+    Renderer,
+    is_template,
+    run_command,
+)
 from reportflow.notifier.hooks.config import HookConfig, HooksFile
 from reportflow.notifier.hooks.errors import HookRejection, HooksConfigError
 from reportflow.notifier.hooks.history import CallOutcome, HookCall, HookCallLog
@@ -237,7 +243,7 @@ class HooksService:
     def _body(self, hook: HookConfig, call: HookRequest, result: ActionResult) -> str:
         spec = hook.response
         if spec.body is not None:
-            if not self.renderer_needed(spec.body):
+            if not is_template(spec.body):  # the common static answer: no context to build
                 return spec.body
             ctx = {
                 **call.context(),
@@ -251,10 +257,6 @@ class HooksService:
             failed = result.outcome is not CallOutcome.SUCCEEDED
             return result.output + (("\n" + result.stderr) if failed and result.stderr else "")
         return _FAILED_TEXT.get(result.outcome, "")
-
-    @staticmethod
-    def renderer_needed(source: str) -> bool:
-        return "{{" in source or "{%" in source
 
     def _record(
         self,
