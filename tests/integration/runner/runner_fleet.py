@@ -18,6 +18,7 @@ import pytest
 from reportflow.queue import Job, connect
 
 T = TypeVar("T")
+STARTUP = 45.0
 
 HERE = Path(__file__).parent
 REPORTFLOW = Path(sys.executable).with_name("reportflow")
@@ -82,6 +83,12 @@ class Fleet:
         log.close()
         self.procs.append(proc)
         return proc
+
+    def wait_ready(self, *procs: subprocess.Popen[bytes]) -> None:
+        """Until every runner logged its start (imports take seconds on a busy machine)."""
+        self.wait_for(
+            lambda: all("started with" in self.log(p) for p in procs), STARTUP, "runners to start"
+        )
 
     def log(self, proc: subprocess.Popen[bytes]) -> str:
         """What a runner logged so far."""

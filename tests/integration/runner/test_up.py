@@ -13,7 +13,8 @@ import httpx
 import pytest
 from runner_fleet import REPORTFLOW
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# Start-up of the whole app can take 20 s on a loaded machine.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def _free_port() -> int:
