@@ -65,6 +65,10 @@ class RequestorSettings(BaseModel):
     ws_ping_seconds: float = Field(20.0, gt=0)
     ws_buffer: int = Field(256, ge=1)
     """Live events a websocket may fall behind by before it is cut (it then replays)."""
+    reconcile_interval_seconds: float = Field(10.0, ge=0)
+    """How often in-flight reports are checked against their queue job; 0: never."""
+    reconcile_grace_seconds: float = Field(60.0, ge=0)
+    """How long a job may be over before its report is closed without the runner's event."""
 
 
 class _FileSecretsSource(PydanticBaseSettingsSource):

@@ -17,6 +17,7 @@ from reportflow.config import Settings
 from reportflow.queue import connect
 from reportflow.queue.metrics import QueueMetrics
 from reportflow.requestor.app import create_app
+from reportflow.requestor.reconciler import Reconciler
 from reportflow.store import Store
 
 log = logging.getLogger("reportflow.requestor")
@@ -43,7 +44,8 @@ def ensure_secret(settings: Settings, name: str, *, prefix: str = "") -> str:
 async def open_requestor(
     settings: Settings, *, catalog: Catalog | None = None, static_dir: Path | None = None
 ) -> AsyncIterator[FastAPI]:
-    """The app with its store (migrated), queue and artifact store open; all closed on exit."""
+    """The app with its store (migrated), queue and artifact store open, and the
+    reconciler running; all closed on exit."""
     store = await Store.open(settings.resolved_database_url)
     queue = connect(settings.resolved_queue_url)
     try:
@@ -57,7 +59,7 @@ async def open_requestor(
             artifacts=artifacts,
             static_dir=static_dir,
         )
-        async with QueueMetrics(queue):
+        async with QueueMetrics(queue), Reconciler.from_services(app.state.services):
             yield app
     finally:
         await queue.close()

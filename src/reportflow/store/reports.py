@@ -112,6 +112,27 @@ async def list_reports(
     return [_report(row) for row in await conn.execute(stmt)]
 
 
+async def list_quiet_in_flight(
+    conn: AsyncConnection, *, quiet_since: float, after: str = "", limit: int = 100
+) -> list[Report]:
+    """In-flight reports unchanged since ``quiet_since``, by id after ``after``.
+
+    The reconciler pages through these (wrapping around at the end) to find
+    reports whose job ended without a final event reaching the requestor.
+    """
+    stmt = (
+        select(reports)
+        .where(
+            reports.c.status.in_(IN_FLIGHT),
+            reports.c.id > after,
+            reports.c.updated_at <= quiet_since,
+        )
+        .order_by(reports.c.id)
+        .limit(limit)
+    )
+    return [_report(row) for row in await conn.execute(stmt)]
+
+
 async def count_in_flight(conn: AsyncConnection, user_id: int) -> int:
     stmt = (
         select(func.count())

@@ -91,6 +91,8 @@ reports = Table(
     Index("ix_rf_reports_user_id", "user_id", "id"),
     Index("ix_rf_reports_user_status", "user_id", "status"),
     Index("ix_rf_reports_user_created", "user_id", "created_at"),
+    # The reconciler's scan of in-flight reports across users (migration 0002).
+    Index("ix_rf_reports_status_id", "status", "id"),
 )
 
 report_events = Table(
