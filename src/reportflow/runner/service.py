@@ -20,7 +20,7 @@ from reportflow.config import Settings
 from reportflow.errors import ConfigError
 from reportflow.queue import Queue, connect
 from reportflow.runner.context import Executor
-from reportflow.runner.events import EventSink, LogSink
+from reportflow.runner.events import EventSink, FanoutSink, LogSink
 from reportflow.runner.hooks import RunnerHooks
 from reportflow.runner.metrics_hooks import MeteredExecutor, MetricsHooks
 from reportflow.runner.pool import Runner, default_worker_id
@@ -81,6 +81,30 @@ def load_factory(spec: str, what: str) -> Callable[[Settings], Any]:
     return factory  # type: ignore[no-any-return]
 
 
+async def event_sink(settings: Settings) -> EventSink:
+    """Where a standalone runner's events go.
+
+    With ``webhook_secret`` and ``requestor.public_url`` set: signed webhooks
+    to the requestor's ``/hooks/runner`` through a durable outbox in the
+    runner's database (``database_url``), plus the log. Otherwise the log only.
+    """
+    public_url = settings.requestor.public_url
+    if not (settings.webhook_secret and public_url):
+        log.info("events go to the log only (set webhook_secret and requestor.public_url)")
+        return LogSink()
+    from reportflow.webhooks import WebhookSink
+
+    hook_url = public_url.rstrip("/") + "/hooks/runner"
+    webhook = await WebhookSink.connect(
+        hook_url,
+        settings.webhook_secret.split(),
+        settings.resolved_database_url,
+        name="runner",
+    )
+    log.info("events go to %s", hook_url)
+    return FanoutSink(LogSink(), webhook)
+
+
 #: Young-generation threshold for runner processes (CPython's default is 700).
 GC_THRESHOLD = (10_000, 10, 10)
 
@@ -109,10 +133,15 @@ async def serve(
     hooks: Sequence[RunnerHooks] = (),
     started: Callable[[Runner], None] | None = None,
 ) -> None:
-    """Run a runner on ``settings``' queue until SIGTERM/SIGINT, then drain."""
+    """Run a runner on ``settings``' queue until SIGTERM/SIGINT, then drain.
+
+    Without ``sink`` the events go where :func:`event_sink` says.
+    """
     queue = connect(settings.resolved_queue_url)
     await queue.connect()
     try:
+        if sink is None:
+            sink = await event_sink(settings)
         runner = build_runner(settings, queue, executor, sink=sink, hooks=hooks)
         tune_gc()
         done = asyncio.Event()

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from reportflow.config import Settings
 from reportflow.errors import ConfigError
 from reportflow.queue import connect
-from reportflow.runner import NoopExecutor
-from reportflow.runner.service import GC_THRESHOLD, build_runner, load_factory, tune_gc
+from reportflow.runner import FanoutSink, LogSink, NoopExecutor
+from reportflow.runner.service import (
+    GC_THRESHOLD,
+    build_runner,
+    event_sink,
+    load_factory,
+    tune_gc,
+)
+from reportflow.webhooks import WebhookSink
 
 
 @pytest.fixture
@@ -49,3 +58,23 @@ def test_build_runner_follows_the_settings() -> None:
 def test_load_factory_names_the_bad_spec(spec: str, message: str) -> None:
     with pytest.raises(ConfigError, match=f"^--executor '{spec}'.*{message}"):
         load_factory(spec, "--executor")
+
+
+async def test_events_go_to_the_log_unless_a_requestor_is_configured(tmp_path: Path) -> None:
+    plain = await event_sink(Settings(home=tmp_path))
+    assert isinstance(plain, LogSink)
+    settings = Settings(
+        home=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'runner.db'}",
+        webhook_secret="whsec_" + base64.b64encode(b"k" * 32).decode(),
+        requestor={"public_url": "http://127.0.0.1:9/"},
+    )
+    sink = await event_sink(settings)
+    try:
+        assert isinstance(sink, FanoutSink)
+        [log_sink, webhook] = sink.sinks
+        assert isinstance(log_sink, LogSink)
+        assert isinstance(webhook, WebhookSink)
+        assert webhook.client.url == "http://127.0.0.1:9/hooks/runner"
+    finally:
+        await sink.close()
