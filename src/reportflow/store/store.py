@@ -10,6 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.store.engine import create_engine
+from reportflow.store.gate import sqlite_path, write_gate
 from reportflow.store.migrate import migrate_engine
 
 _BEGIN_OPTION = "reportflow_sqlite_begin"
@@ -48,6 +49,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._gate_path = sqlite_path(engine.url)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -69,8 +71,12 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A writing transaction: commits on success, rolls back on error."""
-        async with self._writer.begin() as conn:
+        """A writing transaction: commits on success, rolls back on error.
+
+        On SQLite, writers of this process take turns on the file's write gate
+        (:mod:`reportflow.store.gate`) rather than in SQLite's busy handler.
+        """
+        async with write_gate(self._gate_path), self._writer.begin() as conn:
             yield conn
 
     @asynccontextmanager

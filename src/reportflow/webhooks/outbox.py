@@ -21,7 +21,8 @@ lease ends: delivery is at-least-once, and receivers deduplicate by
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -29,9 +30,10 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.errors import WebhookDeliveryError, WebhookError
+from reportflow.store.gate import sqlite_path, write_gate
 from reportflow.webhooks.delivery import DeliveryAttempt
 from reportflow.webhooks.tables import attempts as attempts_t
 from reportflow.webhooks.tables import create_engine, metadata
@@ -103,6 +105,8 @@ class Outbox:
         self._clock = clock
         self._own_engine = own_engine
         self._postgres = engine.dialect.name == "postgresql"
+        # Writers in this process share the SQLite file's gate with the store and queue.
+        self._gate_path = sqlite_path(engine.url)
         self._listeners: list[Callable[[], None]] = []
 
     @classmethod
@@ -110,7 +114,7 @@ class Outbox:
         return cls(create_engine(url), own_engine=True, **kwargs)
 
     async def create_tables(self) -> None:
-        async with self._guard("create the outbox tables"), self.engine.begin() as conn:
+        async with self._guard("create the outbox tables"), self._write() as conn:
             await conn.run_sync(metadata.create_all)
 
     async def close(self) -> None:
@@ -146,7 +150,7 @@ class Outbox:
         }
         dialect = postgresql if self._postgres else sqlite
         stmt = dialect.insert(outbox_t).values(values).on_conflict_do_nothing()
-        async with self._guard(f"store webhook {msg_id!r}"), self.engine.begin() as conn:
+        async with self._guard(f"store webhook {msg_id!r}"), self._write() as conn:
             result = await conn.execute(stmt)
         for listener in list(self._listeners):
             listener()
@@ -182,7 +186,7 @@ class Outbox:
                 outbox_t.c.round_started_at,
             )
         )
-        async with self._guard("claim due webhooks"), self.engine.begin() as conn:
+        async with self._guard("claim due webhooks"), self._write() as conn:
             rows = (await conn.execute(stmt)).all()
         return [ClaimedMessage(r.id, r.endpoint, r.payload, r[3], r[4]) for r in rows]
 
@@ -205,7 +209,7 @@ class Outbox:
             )
             .returning(outbox_t.c.attempts)
         )
-        async with self._guard(f"record webhook {attempt.msg_id!r}"), self.engine.begin() as conn:
+        async with self._guard(f"record webhook {attempt.msg_id!r}"), self._write() as conn:
             number = (await conn.execute(stmt)).scalar_one_or_none()
             if number is None:
                 raise WebhookDeliveryError(f"no webhook message {attempt.msg_id!r} in the outbox")
@@ -290,11 +294,16 @@ class Outbox:
                 round_started_at=None,
             )
         )
-        async with self._guard(f"redeliver webhook {msg_id!r}"), self.engine.begin() as conn:
+        async with self._guard(f"redeliver webhook {msg_id!r}"), self._write() as conn:
             await conn.execute(stmt)
         for listener in list(self._listeners):
             listener()
         return await self.get(msg_id)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with write_gate(self._gate_path), self.engine.begin() as conn:
+            yield conn
 
     def _guard(self, action: str) -> _DatabaseGuard:
         return _DatabaseGuard(action)
