@@ -33,7 +33,7 @@ JOIN per ON per.k = (i / 2) % (SELECT count(*) FROM gl_periods)
 def ensure_warehouse(rows: int, folder: Path) -> Path:
     """The cached warehouse file with ``rows`` journal lines (built if missing)."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"gl-{rows}.db"
+    path = folder / f"gl-{rows}-v2.db"  # v2: covering index + statistics
     if path.exists():
         return path
     partial = folder / f"gl-{rows}.db.part"
@@ -46,6 +46,7 @@ def ensure_warehouse(rows: int, folder: Path) -> Path:
     conn.execute("DELETE FROM gl_entries")
     conn.execute(FILL, {"rows": rows})
     conn.commit()
+    conn.execute("ANALYZE")
     conn.close()
     partial.rename(path)
     print(f"built {path} ({rows:,} lines) in {time.perf_counter() - started:.0f} s", flush=True)
