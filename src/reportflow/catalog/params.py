@@ -14,6 +14,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from reportflow.catalog.messages import constraint_problem, type_problem
 from reportflow.catalog.model import Parameter, ParamType, ReportDefinition
 from reportflow.catalog.values import coerce, is_blank, to_json
 from reportflow.errors import ParameterError
@@ -99,9 +100,9 @@ def _ordered_bounds_problem(param: Parameter, value: Any) -> str | None:
     low = coerce(param, param.min) if param.min is not None else None
     high = coerce(param, param.max) if param.max is not None else None
     if low is not None and value < low:
-        return f"{to_json(value)} is before the earliest allowed {to_json(low)}"
+        return f"must be on or after {to_json(low)} (got {to_json(value)})"
     if high is not None and value > high:
-        return f"{to_json(value)} is after the latest allowed {to_json(high)}"
+        return f"must be on or before {to_json(high)} (got {to_json(value)})"
     return None
 
 
@@ -118,12 +119,19 @@ def _validator(param: Parameter) -> Draft202012Validator:
 
 
 def check_value(param: Parameter, value: Any) -> Any:
-    """Coerce ``value`` and check every constraint of ``param``; ``ValueError`` if bad."""
-    typed = coerce(param, value)
+    """Coerce ``value`` and check every constraint of ``param``.
+
+    Raises ``ValueError`` with a reason a person can act on ("must be at most
+    3650 (got 4000)"), never raw JSON Schema text; the caller adds the name.
+    """
+    try:
+        typed = coerce(param, value)
+    except ValueError as exc:
+        raise ValueError(type_problem(param, value)) from exc
     validator = _validator(param)
     error = next(iter(validator.iter_errors(to_json(typed))), None)
     if error is not None:
-        raise ValueError(error.message)
+        raise ValueError(constraint_problem(param, error.validator, typed))
     if param.type in _ORDERED:
         problem = _ordered_bounds_problem(param, typed)
         if problem:

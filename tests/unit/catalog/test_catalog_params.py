@@ -179,82 +179,82 @@ BAD_BINDS = [
     ),
     pytest.param(
         {"period": "2024-01", "days": "many"},
-        {"days": "expected an integer, got 'many'"},
+        {"days": "must be a whole number (got 'many')"},
         id="not-an-integer",
     ),
     pytest.param(
         {"period": "2024-01", "days": True},
-        {"days": "expected an integer, got True"},
+        {"days": "must be a whole number (got True)"},
         id="bool-is-not-an-integer",
     ),
     pytest.param(
         {"period": "2024-01", "days": "4000"},
-        {"days": "4000 is greater than the maximum of 3650"},
+        {"days": "must be at most 3650 (got 4000)"},
         id="above-max",
     ),
     pytest.param(
         {"period": "2024-01", "days": -1},
-        {"days": "-1 is less than the minimum of 0"},
+        {"days": "must be at least 0 (got -1)"},
         id="below-min",
     ),
     pytest.param(
         {"period": "2024-01", "ratio": "nan"},
-        {"ratio": "expected a number, got 'nan'"},
+        {"ratio": "must be a number (got 'nan')"},
         id="nan",
     ),
     pytest.param(
         {"period": "2024-01", "draft": "maybe"},
-        {"draft": "expected true or false, got 'maybe'"},
+        {"draft": "must be true or false (got 'maybe')"},
         id="not-a-boolean",
     ),
     pytest.param(
         {"period": "2024-01", "as_of": "2024-13-01"},
-        {"as_of": "expected a date (YYYY-MM-DD), got '2024-13-01'"},
+        {"as_of": "must be a date like 2026-11-28 (got '2024-13-01')"},
         id="bad-date",
     ),
     pytest.param(
         {"period": "2024-01", "as_of": "2023-12-31"},
-        {"as_of": "2023-12-31 is before the earliest allowed 2024-01-01"},
+        {"as_of": "must be on or after 2024-01-01 (got 2023-12-31)"},
         id="date-below-min",
     ),
     pytest.param(
         {"period": "2024-01", "as_of": "2027-01-01"},
-        {"as_of": "2027-01-01 is after the latest allowed 2026-12-31"},
+        {"as_of": "must be on or before 2026-12-31 (got 2027-01-01)"},
         id="date-above-max",
     ),
     pytest.param(
         {"period": "2024-01", "as_of": datetime(2024, 5, 1, 12)},
-        {"as_of": "expected a date (YYYY-MM-DD), got a date-time '2024-05-01T12:00:00'"},
+        {"as_of": "must be a date without a time, like 2026-11-28 (got '2024-05-01T12:00:00')"},
         id="datetime-for-date",
     ),
     pytest.param(
         {"period": "2024-01", "at": "noon"},
-        {"at": "expected a date-time (YYYY-MM-DDTHH:MM:SS), got 'noon'"},
+        {"at": "must be a date and time like 2026-11-28T09:30:00 (got 'noon')"},
         id="bad-datetime",
     ),
     pytest.param(
         {"period": "2024-01", "region": "east"},
-        {"region": "'east' is not one of: north, south"},
+        {"region": "must be one of: north, south (got 'east')"},
         id="not-a-choice",
     ),
     pytest.param(
         {"period": "2024-01", "lines": "A,A"},
-        {"lines": "'A' is given more than once"},
+        {"lines": "lists 'A' more than once"},
         id="repeated-multi-choice",
     ),
     pytest.param(
         {"period": "2024-01", "lines": 5},
-        {"lines": "expected a list of choices, got 5"},
+        {"lines": "must be a list of choices from: A, B, C (got 5)"},
         id="multi-choice-not-a-list",
     ),
     pytest.param(
         {"period": "Jan"},
-        {"period": "'Jan' does not match '^[0-9]{4}-[0-9]{2}$'"},
+        {"period": "must match the format ^[0-9]{4}-[0-9]{2}$ (got 'Jan')"},
         id="pattern",
     ),
     pytest.param(
         {"period": "2024-01", "code": "abcde"},
-        {"code": "'abcde' is too long"},
+        {"code": "must be at most 4 characters long (got 'abcde')"},
         id="too-long",
     ),
 ]
@@ -276,3 +276,41 @@ def test_bind_reports_every_bad_field_at_once(definition: ReportDefinition) -> N
         bind_parameters(definition, {"days": "x", "draft": "?", "zzz": 1})
     assert sorted(caught.value.problems) == ["days", "draft", "period", "zzz"]
     assert "\n" not in str(caught.value)
+
+
+def test_a_pattern_failure_reads_as_the_parameters_help() -> None:
+    period = Parameter.model_validate(
+        {
+            "name": "period_from",
+            "type": "string",
+            "help": "First accounting period, as YYYY-MM.",
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$",
+        }
+    )
+    definition = ReportDefinition(
+        name="tb", parameters=[period], source=Source(connection="w", query="SELECT 1")
+    )
+    with pytest.raises(ParameterError) as caught:
+        bind_parameters(definition, {"period_from": "2025-13"})
+    assert caught.value.problems == {
+        "period_from": "'2025-13' does not fit: First accounting period, as YYYY-MM."
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "problems"),
+    [
+        ({"code": "a"}, {"code": "must be at least 2 characters long (got 'a')"}),
+        ({"ratio": "0.25"}, {"ratio": "must be at least 0.5 (got 0.25)"}),
+        ({"ratio": 3}, {"ratio": "must be at most 2 (got 3)"}),
+        ({"level": 7}, {"level": "must be one of: 1, 2, 3 (got 7)"}),
+        ({"lines": "A,Z"}, {"lines": "must only hold choices from: A, B, C (got 'Z')"}),
+        ({"code": ["x"]}, {"code": "must be text (got ['x'])"}),
+    ],
+)
+def test_more_problems_read_as_sentences(
+    definition: ReportDefinition, raw: dict[str, Any], problems: dict[str, str]
+) -> None:
+    with pytest.raises(ParameterError) as caught:
+        bind_parameters(definition, {"period": "2024-01", **raw})
+    assert caught.value.problems == problems

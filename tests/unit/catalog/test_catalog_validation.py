@@ -131,7 +131,7 @@ PARAM_CASES = [
     pytest.param(
         "{name: n, type: choice, choices: [a, b], default: c}",
         "parameters[0].default",
-        "default fails its own constraints: 'c' is not one of: a, b",
+        "default fails its own constraints: must be one of: a, b (got 'c')",
         id="default-outside-choices",
     ),
     pytest.param(
@@ -143,19 +143,19 @@ PARAM_CASES = [
     pytest.param(
         "{name: n, type: integer, max: 3650, default: 5000}",
         "parameters[0].default",
-        "default fails its own constraints: 5000 is greater than the maximum of 3650",
+        "default fails its own constraints: must be at most 3650 (got 5000)",
         id="default-above-max",
     ),
     pytest.param(
         "{name: n, type: string, pattern: '^[0-9]{4}$', default: abc}",
         "parameters[0].default",
-        "default fails its own constraints: 'abc' does not match '^[0-9]{4}$'",
+        "default fails its own constraints: must match the format ^[0-9]{4}$ (got 'abc')",
         id="default-fails-pattern",
     ),
     pytest.param(
         "{name: n, type: integer, default: lots}",
         "parameters[0].default",
-        "default fails its own constraints: expected an integer, got 'lots'",
+        "default fails its own constraints: must be a whole number (got 'lots')",
         id="default-wrong-type",
     ),
     pytest.param(
