@@ -48,6 +48,9 @@ class ArtifactOut(BaseModel):
 class ReportOut(BaseModel):
     id: str
     report: str
+    owner: str | None = Field(
+        default=None, description="Username of who requested it (admins see every user's)."
+    )
     status: str
     attempt: int
     params: dict[str, Any]
@@ -124,6 +127,7 @@ def report_out(report: Report) -> ReportOut:
     return ReportOut(
         id=report.id,
         report=report.report,
+        owner=report.owner,
         status=report.status.value,
         attempt=report.attempt,
         params=report.params,

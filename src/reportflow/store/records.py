@@ -62,6 +62,8 @@ class Report:
     updated_at: float
     started_at: float | None
     finished_at: float | None
+    owner: str | None = None
+    """The requesting user's name (read with the report; None when built without it)."""
 
     @property
     def final(self) -> bool:

@@ -9,9 +9,14 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reportflow.store.records import Report, ReportStatus
-from reportflow.store.tables import reports
+from reportflow.store.tables import reports, users
 
 IN_FLIGHT = (ReportStatus.QUEUED.value, ReportStatus.RUNNING.value)
+
+
+def _select() -> Select[Any]:
+    """Report rows with their owner's name (one join: lists never look users up one by one)."""
+    return select(reports, users.c.name.label("owner")).join(users, users.c.id == reports.c.user_id)
 
 
 def _report(row: Any) -> Report:
@@ -34,6 +39,7 @@ def _report(row: Any) -> Report:
         updated_at=row.updated_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        owner=row.owner,
     )
 
 
@@ -76,15 +82,16 @@ async def insert_report(
 
 async def get_report(conn: AsyncConnection, report_id: str, *, lock: bool = False) -> Report | None:
     """The report, locked against concurrent appliers with ``lock`` (Postgres)."""
-    stmt = select(reports).where(reports.c.id == report_id)
+    stmt = _select().where(reports.c.id == report_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # Lock the report only: the user's row is the event log's sequence lock.
+        stmt = stmt.with_for_update(of=reports)
     row = (await conn.execute(stmt)).first()
     return _report(row) if row else None
 
 
 async def find_inflight(conn: AsyncConnection, user_id: int, key: str) -> Report | None:
-    stmt = select(reports).where(reports.c.user_id == user_id, reports.c.inflight_key == key)
+    stmt = _select().where(reports.c.user_id == user_id, reports.c.inflight_key == key)
     row = (await conn.execute(stmt)).first()
     return _report(row) if row else None
 
@@ -99,7 +106,7 @@ async def list_reports(
     limit: int = 50,
 ) -> list[Report]:
     """Newest first; ``before`` is the last id of the previous page (ids sort by time)."""
-    stmt: Select[Any] = select(reports)
+    stmt = _select()
     if user_id is not None:
         stmt = stmt.where(reports.c.user_id == user_id)
     if statuses:
@@ -121,7 +128,7 @@ async def list_quiet_in_flight(
     reports whose job ended without a final event reaching the requestor.
     """
     stmt = (
-        select(reports)
+        _select()
         .where(
             reports.c.status.in_(IN_FLIGHT),
             reports.c.id > after,

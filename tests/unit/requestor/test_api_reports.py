@@ -206,3 +206,22 @@ async def test_artifact_download_streams_the_stored_bytes(rf: Harness, tmp_path)
     assert "attachment" in download.headers["content-disposition"]
     assert "location" not in shown["artifacts"][0]
     assert missing.status_code == 404
+
+
+async def test_admins_see_who_owns_each_report(rf: Harness) -> None:
+    ids = {}
+    for user in ("ann", "bob"):
+        async with rf.client(user) as c:
+            r = await c.post(
+                "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
+            )
+            assert r.json()["owner"] == user
+            ids[user] = r.json()["id"]
+    async with rf.client("root") as c:
+        listed = (await c.get("/api/v1/reports", params={"all_users": "true"})).json()["reports"]
+        one = (await c.get(f"/api/v1/reports/{ids['bob']}")).json()
+    assert {r["id"]: r["owner"] for r in listed} == {ids["ann"]: "ann", ids["bob"]: "bob"}
+    assert one["owner"] == "bob"
+    async with rf.client("ann") as c:
+        mine = (await c.get("/api/v1/reports")).json()["reports"]
+    assert [(r["id"], r["owner"]) for r in mine] == [(ids["ann"], "ann")]

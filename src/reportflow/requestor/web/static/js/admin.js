@@ -74,9 +74,10 @@ function renderAll(page) {
     return;
   }
   box.replaceChildren(h("div", { class: "table-scroll" }, h("table", {},
-    h("thead", {}, h("tr", {}, ["Report", "Status", "Requested", "Elapsed", "Downloads"].map((c) => h("th", { scope: "col" }, c)))),
+    h("thead", {}, h("tr", {}, ["Report", "Owner", "Status", "Requested", "Elapsed", "Downloads"].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, page.reports.map((r) => h("tr", {},
       h("td", { class: "report-name" }, h("a", { href: `/reports/${r.id}` }, titleOf(r.report)), h("span", { class: "report-sub mono" }, r.id)),
+      h("td", {}, r.owner ?? "–"),
       h("td", {}, badge(r.status)),
       h("td", {}, new Date(r.created_at * 1000).toLocaleString()),
       h("td", { class: "elapsed" }, elapsedText(r)),
