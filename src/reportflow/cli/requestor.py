@@ -8,6 +8,7 @@ import time
 
 import click
 
+from reportflow.cli.catalog_path import apply_catalog
 from reportflow.config import Settings, load_settings
 from reportflow.errors import ConfigError, StoreError
 from reportflow.logs import setup_logging
@@ -27,6 +28,9 @@ def requestor(host: str, port: int) -> None:
     from reportflow.requestor.server import serve
 
     settings = _settings()
+    note = apply_catalog(settings)
+    if note:
+        click.echo(note, err=True)
     setup_logging(settings.log_level, settings.log_format)
     asyncio.run(serve(settings, host, port))
 

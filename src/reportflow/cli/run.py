@@ -12,15 +12,18 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from reportflow.artifacts import ArtifactStore, LocalArtifactStore, open_store
 from reportflow.catalog import Catalog, OutputFormat, ReportDefinition, bind_parameters
 from reportflow.config import Settings, load_settings
 from reportflow.errors import ConfigError, ETLError
-from reportflow.etl import Progress, RunResult, run_report
+
+if TYPE_CHECKING:
+    # The ETL engine (DuckDB, pyarrow, numba) loads when a report runs, not for --help.
+    from reportflow.artifacts import ArtifactStore
+    from reportflow.etl import Progress, RunResult
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -63,6 +66,8 @@ class _ProgressLine:
 
 
 def _store(out: Path | None, artifacts_url: str) -> ArtifactStore:
+    from reportflow.artifacts import LocalArtifactStore, open_store
+
     if out is None:
         return open_store(artifacts_url)
     store = LocalArtifactStore(out)
@@ -149,6 +154,8 @@ async def _run(
     formats: tuple[str, ...],
     line: _ProgressLine,
 ) -> RunResult:
+    from reportflow.etl import run_report
+
     limit = definition.limits.timeout_seconds
     try:
         async with asyncio.timeout(limit):

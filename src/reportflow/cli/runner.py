@@ -1,4 +1,4 @@
-"""``reportflow runner``, ``up``, ``submit``, ``jobs show`` and ``queue stats``."""
+"""``reportflow runner``, ``submit``, ``jobs show|cancel`` and ``queue stats``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from reportflow.cli.catalog_path import apply_catalog
 from reportflow.config import Settings, load_settings
 from reportflow.errors import JobNotFoundError
 from reportflow.logs import setup_logging
@@ -105,33 +106,12 @@ def runner(
     """Run a report runner until SIGTERM/SIGINT (a second signal stops at once)."""
     settings = _settings(queue_url, concurrency, catalog, artifacts)
     settings.home.mkdir(parents=True, exist_ok=True)
+    note = apply_catalog(settings)
+    if note:
+        click.echo(note, err=True)
     scaling = {"http_port": http_port, "http_host": http_host, "autoscale": autoscale}
     wanted = http_port is not None or autoscale
     _serve(settings, executor_spec, hooks_specs, scaling if wanted else None)
-
-
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-def up(host: str, port: int) -> None:
-    """Run the web app and a runner in one process on SQLite (the embedded mode)."""
-    from reportflow.requestor.embedded import serve_embedded
-
-    settings = _settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
-    warehouse = settings.home / "warehouse.db"
-    if "warehouse" not in settings.connections and not warehouse.exists():
-        from reportflow.demo import DEFAULT_ROWS, DEFAULT_SEED, build_warehouse
-
-        click.echo(f"first run: building the demo warehouse in {warehouse} ...")
-        build_warehouse(f"sqlite:///{warehouse}", DEFAULT_ROWS, DEFAULT_SEED)
-    click.echo(f"store and queue: {settings.resolved_queue_url}")
-    click.echo(f"artifacts:       {settings.resolved_artifacts_url}")
-    click.echo(f"runner:          {settings.runner.concurrency} slots")
-    click.echo(f"web app:         http://{host}:{port}  (add a login: reportflow user add NAME)")
-    click.echo("Ctrl-C drains the runner and stops")
-    setup_logging(settings.log_level, settings.log_format)
-    asyncio.run(serve_embedded(settings, host, port))
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, Any]:

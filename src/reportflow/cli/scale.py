@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-import httpx
 
 from reportflow.config import load_settings
 from reportflow.errors import RunnerError
@@ -28,6 +27,8 @@ def scale(
     token = token or load_settings().runner.scale_token
     if not token:
         raise click.UsageError("no token: pass --token or set REPORTFLOW_RUNNER__SCALE_TOKEN")
+    import httpx  # here, not at the top: every other command starts without it
+
     body = {"target": target} if target is not None else {"delta": delta}
     try:
         response = httpx.post(

@@ -1,29 +1,66 @@
-"""Requestor and runner in one process on one port: the embedded mode of ``reportflow up``.
+"""The whole system in one process on one port: the embedded mode of ``reportflow up``.
+
+One uvicorn server carries the requestor (API, web app, ``/hooks/runner``),
+a runner pool and its scale hook (``/hooks/scale``), the notifier
+(``/hooks/alertmanager``, ``/api/v1/notifications``, the generic
+``/hooks/{id}``) and one ``/metrics`` for all of them.
 
 The runner reports to the requestor exactly as it would across machines: a
 signed webhook to this process's own ``/hooks/runner`` on loopback, through
 the durable outbox (kept in the store's database), so the embedded mode
 exercises the same path, and the same guarantees, as the scale-out mode.
+
+Secrets the embedded mode needs and nobody configured (webhook secret,
+session secret, scale token, notifier token) are generated once into
+``{home}/secrets/`` (0600) and reused on every start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import signal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reportflow.config import Settings
-from reportflow.requestor.server import QuietServer, ensure_secret, open_requestor, uvicorn_config
+from reportflow.requestor.server import (
+    SECRETS_DIR,
+    QuietServer,
+    ensure_secret,
+    open_requestor,
+    uvicorn_config,
+)
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from reportflow.notifier import NotifierConfig
 
 log = logging.getLogger("reportflow.requestor")
 STARTUP_TIMEOUT = 30.0
+WEBHOOK_KEY = "webhook_key"
+SESSION_SECRET = "session_secret"
+SCALE_TOKEN = "scale_token"
+NOTIFIER_TOKEN = "notifier_token"
+#: Paths the embedded server answers itself: a notifier route with one of them is left out.
+_HOST_PATHS = frozenset(
+    {"/metrics", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
+#: Generic hook ids whose /hooks/{id} the requestor and the runner already answer.
+SHADOWED_HOOK_IDS = frozenset({"runner", "scale"})
+
+
+def secret_file(settings: Settings, name: str) -> Path:
+    """Where the embedded mode keeps its generated secret ``name``."""
+    return settings.home / SECRETS_DIR / name
 
 
 def _b64_secret(settings: Settings) -> str:
     """A Standard Webhooks key (base64) kept with the embedded mode's other secrets."""
-    raw = ensure_secret(settings, "webhook_key")
+    raw = ensure_secret(settings, WEBHOOK_KEY)
     return base64.b64encode(raw.encode("ascii")).decode("ascii")
 
 
@@ -33,14 +70,34 @@ def embedded_settings(settings: Settings) -> Settings:
     if not settings.webhook_secret:
         update["webhook_secret"] = "whsec_" + _b64_secret(settings)
     if not settings.session_secret:
-        update["session_secret"] = ensure_secret(settings, "session_secret")
+        update["session_secret"] = ensure_secret(settings, SESSION_SECRET)
+    if not settings.runner.scale_token:
+        token = ensure_secret(settings, SCALE_TOKEN)
+        update["runner"] = settings.runner.model_copy(update={"scale_token": token})
     return settings.model_copy(update=update)
+
+
+def embedded_notifier_config(settings: Settings) -> NotifierConfig:
+    """``notifier.yaml`` when configured; its auth, or else the generated notifier token.
+
+    The notifier shares the web app's port, so it is never left open: without
+    an ``auth`` section, Alertmanager must send ``Bearer <notifier_token>``.
+    """
+    from reportflow.notifier import NotifierConfig, load_config
+    from reportflow.notifier.config import AuthConfig
+
+    path = settings.notifier_config
+    config = load_config(path) if path is not None else NotifierConfig()
+    if config.auth.enabled:
+        return config
+    token = ensure_secret(settings, NOTIFIER_TOKEN)
+    return config.model_copy(update={"auth": AuthConfig(bearer_token=token)})
 
 
 async def serve_embedded(
     settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, secure_cookies: bool = False
 ) -> None:
-    """Serve requestor + runner until SIGINT/SIGTERM; the runner drains first."""
+    """Serve everything until SIGINT/SIGTERM; the runner drains first."""
     from reportflow.runner.service import build_runner, report_executor
     from reportflow.webhooks import WebhookSink
 
@@ -48,7 +105,7 @@ async def serve_embedded(
     settings = embedded_settings(settings)
     settings.requestor = settings.requestor.model_copy(update={"secure_cookies": secure_cookies})
     assert settings.webhook_secret is not None
-    async with open_requestor(settings) as app:
+    async with open_requestor(settings) as app, _notifier(app, settings):
         server = QuietServer(uvicorn_config(app, host, port))
         serving = asyncio.create_task(server.serve())
         await _started(server, serving)
@@ -80,6 +137,36 @@ async def serve_embedded(
             await sink.close()
             server.should_exit = True
             await serving
+
+
+@contextlib.asynccontextmanager
+async def _notifier(app: FastAPI, settings: Settings) -> Any:
+    """The notifier's routes on ``app``, and its lifespan run by hand.
+
+    Its routes are added to the requestor's router rather than mounting the
+    notifier app at ``/``: a catch-all mount would answer every unknown path
+    with the notifier's 404 instead of the web app's page, and Starlette
+    would not run the mounted app's lifespan anyway.
+    """
+    from reportflow.notifier import create_app
+
+    notifier = create_app(settings, config=embedded_notifier_config(settings))
+    taken = {getattr(route, "path", None) for route in app.router.routes} | _HOST_PATHS
+    # After the requestor's routes: POST /hooks/runner is matched before /hooks/{id}.
+    app.router.routes.extend(
+        route for route in notifier.router.routes if getattr(route, "path", None) not in taken
+    )
+    app.state.notifier = notifier.state.notifier
+    app.state.hooks = notifier.state.hooks
+    shadowed = sorted(SHADOWED_HOOK_IDS & set(notifier.state.hooks.registry.hooks))
+    if shadowed:
+        log.warning("hooks.yaml: /hooks/%s is taken by reportflow up; rename the hook", shadowed[0])
+    await notifier.state.hooks.start()
+    try:
+        yield
+    finally:
+        await notifier.state.hooks.aclose()
+        await notifier.state.notifier.aclose()
 
 
 def _mount_scale_hook(app: Any, runner: Any, settings: Settings) -> None:
