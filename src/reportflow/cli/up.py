@@ -19,7 +19,7 @@ _LABEL = 17  # the width of the labels in what up prints
 
 
 def _line(label: str, text: str) -> None:
-    click.echo(f"{label + ':':<{_LABEL}}{text}")
+    click.echo(f"{label + ':' if label else '':<{_LABEL}}{text}")
 
 
 def _build_demo_warehouse(settings: Settings) -> None:
@@ -36,13 +36,12 @@ def _print_admin(settings: Settings, url: str) -> None:
     from reportflow.cli.firstrun import AdminState, ensure_admin
 
     admin = ensure_admin(settings)
-    if admin.state is AdminState.CREATED:
-        _line("admin", f"created; log in as admin with the password in {admin.password_file}")
-        _line("", f"password: {admin.password}  (shown this once; it stays in that file)")
-    elif admin.managed:
+    if admin.state is AdminState.CREATED or admin.managed:
         _line("admin", f"log in as admin with the password in {admin.password_file}")
+        if admin.password is not None:
+            _line("", f"(first run: account created, password {admin.password}; shown only once)")
     else:
-        _line("admin", "exists (its password was not set by reportflow up)")
+        _line("admin", "the account exists; its password was not set by reportflow up")
     _line("login", f"{url}/login")
 
 
