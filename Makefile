@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.runtime-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -16,9 +17,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-## up: create the environment and run the all-in-one system on SQLite with the demo catalog
-up: $(STAMP)
-	$(BIN)/reportflow up --host $(HOST) --port $(PORT)
+# up needs only the runtime dependencies: a fresh clone starts without the test tools.
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	rm -f $(VENV)/.runtime-* && touch $@
+
+## up: create the environment and run the whole system on one port (prints the admin login)
+up: $(RUN_STAMP)
+	exec $(BIN)/reportflow up --host $(HOST) --port $(PORT)
 
 ## system-deps: Debian packages the tests need (no-op when present)
 system-deps:
