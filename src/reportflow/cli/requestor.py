@@ -35,6 +35,12 @@ def requestor(host: str, port: int) -> None:
     asyncio.run(serve(settings, host, port))
 
 
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
 @click.group()
 def user() -> None:
     """Manage requestor users."""
@@ -50,12 +56,7 @@ def user_add(name: str, admin: bool, password_stdin: bool, no_password: bool) ->
     from reportflow.requestor.auth import hash_password
     from reportflow.store import Role, Store, users
 
-    if no_password:
-        password = None
-    elif password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = None if no_password else _read_password(password_stdin)
     try:
         hashed = hash_password(password) if password is not None else None
     except ValueError as exc:
@@ -72,6 +73,34 @@ def user_add(name: str, admin: bool, password_stdin: bool, no_password: bool) ->
 
     asyncio.run(main())
     click.echo(f"added {'admin' if admin else 'user'} {name}")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+def user_password(name: str, password_stdin: bool) -> None:
+    """Set the password of user NAME (asks for it unless --password-stdin)."""
+    from reportflow.requestor.auth import hash_password
+    from reportflow.store import Store, users
+
+    try:
+        hashed = hash_password(_read_password(password_stdin))
+    except ValueError as exc:
+        raise ConfigError(f"user {name!r}: {exc}") from exc
+
+    async def main() -> None:
+        store = await Store.open(_settings().resolved_database_url)
+        try:
+            async with store.transaction() as db:
+                found = await users.get_user_by_name(db, name)
+                if found is None:
+                    raise StoreError(f"no user named {name!r} (add it with: user add)")
+                await users.set_password_hash(db, found.id, hashed)
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+    click.echo(f"password of {name} set")
 
 
 @click.group()

@@ -44,7 +44,8 @@ STARTUP_TIMEOUT = 30.0
 WEBHOOK_KEY = "webhook_key"
 SESSION_SECRET = "session_secret"
 SCALE_TOKEN = "scale_token"
-NOTIFIER_TOKEN = "notifier_token"
+# The name `make stack` (scripts/stack.sh) gives the token it hands Alertmanager.
+NOTIFIER_TOKEN = "alertmanager_token"
 #: Paths the embedded server answers itself: a notifier route with one of them is left out.
 _HOST_PATHS = frozenset(
     {"/metrics", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
@@ -81,7 +82,7 @@ def embedded_notifier_config(settings: Settings) -> NotifierConfig:
     """``notifier.yaml`` when configured; its auth, or else the generated notifier token.
 
     The notifier shares the web app's port, so it is never left open: without
-    an ``auth`` section, Alertmanager must send ``Bearer <notifier_token>``.
+    an ``auth`` section, Alertmanager must send ``Bearer <secrets/alertmanager_token>``.
     """
     from reportflow.notifier import NotifierConfig, load_config
     from reportflow.notifier.config import AuthConfig
@@ -116,6 +117,8 @@ async def serve_embedded(
             settings.webhook_secret.split(),
             settings.resolved_database_url,
             name="embedded-runner",
+            # Short reports (most, on one machine) then send no progress webhooks.
+            quiet_start=True,
         )
         queue = app.state.services.queue
         runner = build_runner(settings, queue, report_executor(settings), sink=sink)

@@ -125,7 +125,7 @@ def test_up_is_the_whole_system_with_zero_configuration(tmp_path: Path) -> None:
         assert f"web app:         http://127.0.0.1:{port}" in printed
         assert "log in as admin with the password in " in printed
         assert "first run: account created, password " in printed
-        assert str(secrets / "notifier_token") in printed
+        assert str(secrets / "alertmanager_token") in printed
         assert str(secrets / "scale_token") in printed
 
         password_path = home / "admin-password"
@@ -138,7 +138,9 @@ def test_up_is_the_whole_system_with_zero_configuration(tmp_path: Path) -> None:
         assert session.status_code == 200, session.text
         assert session.json()["role"] == "admin"
 
-        notifier = {"authorization": f"Bearer {(secrets / 'notifier_token').read_text().strip()}"}
+        notifier = {
+            "authorization": f"Bearer {(secrets / 'alertmanager_token').read_text().strip()}"
+        }
         hook = "/hooks/alertmanager"
         assert client.post(hook, json=_alert("a1")).status_code == 401
         answer = client.post(hook, json=_alert("a1"), headers=notifier)
