@@ -96,6 +96,7 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
         token = make_user(database_url)
         spec = ServerSpec(home=home, database_url=database_url, mode="requestor")
         spec.webhook_secret = secret
+        spec.profile = Path(args.profile) if args.profile else None
         with running_server(spec) as server:
             auth = {"Authorization": f"Bearer {token}"}
             body = {"report": "sleep", "params": {"seconds": 1}}
@@ -141,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--compression", action="store_true", help="clients offer deflate")
+    parser.add_argument("--profile", help="write a py-spy profile of the server here")
     args = parser.parse_args(argv)
     raise_fd_limit()
     results = []

@@ -12,12 +12,38 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 OVERFLOW: dict[str, Any] = {"type": "_overflow"}
 """Control item a subscription yields once it fell too far behind."""
+
+
+class SharedMessage(dict[str, Any]):
+    """A message handed to many subscribers, encoded to JSON once for all of them.
+
+    A user with thousands of open channels would otherwise pay one
+    ``json.dumps`` per connection for the same event. Treat it as read-only:
+    the cached text does not follow later changes.
+    """
+
+    __slots__ = ("_text",)
+
+    def text(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            self._text: str = encode(dict(self))
+            return self._text
+
+
+def encode(message: dict[str, Any]) -> str:
+    """The websocket text of a message (Starlette's ``send_json`` encoding)."""
+    if isinstance(message, SharedMessage):
+        return message.text()
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
 
 
 class Subscription:

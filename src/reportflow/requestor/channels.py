@@ -20,7 +20,13 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reportflow.metrics import EVENTS_PUBLISHED, WEBSOCKET_CONNECTIONS
-from reportflow.requestor.broadcast import OVERFLOW, Subscription, user_channel
+from reportflow.requestor.broadcast import (
+    OVERFLOW,
+    SharedMessage,
+    Subscription,
+    encode,
+    user_channel,
+)
 from reportflow.requestor.services import Services
 from reportflow.store import LogEntry, events
 
@@ -36,7 +42,8 @@ _PING_DUE: dict[str, Any] = {"type": "_ping_due"}
 async def publish_entry(services: Services, entry: LogEntry) -> None:
     """Send a committed log entry to the user's live subscribers."""
     EVENTS_PUBLISHED.labels(entry.type.removeprefix("report.")).inc()
-    await services.broadcast.publish(user_channel(entry.user_id), entry.to_dict())
+    message = SharedMessage(entry.to_dict())
+    await services.broadcast.publish(user_channel(entry.user_id), message)
 
 
 class ChannelSession:
@@ -83,7 +90,7 @@ class ChannelSession:
                 return
 
     async def _send_entry(self, entry: dict[str, Any]) -> None:
-        await self.ws.send_json(entry)
+        await self.ws.send_text(encode(entry))
         self.last_sent = int(entry["seq"])
 
     async def _pump(self, sub: Subscription, ping_seconds: float) -> None:

@@ -81,6 +81,9 @@ def uvicorn_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
         port=port,
         log_config=None,  # reportflow's logging is already set up
         ws="websockets-sansio",
+        # Channel messages are a few hundred bytes: deflate saves little on the
+        # wire and costs a zlib context per connection and CPU per message.
+        ws_per_message_deflate=False,
         proxy_headers=True,
         server_header=False,
     )

@@ -105,7 +105,7 @@ class Outbox:
         self._clock = clock
         self._own_engine = own_engine
         self._postgres = engine.dialect.name == "postgresql"
-        # Writers in this process share the SQLite file's gate with the store and queue.
+        # Writers in this process share the SQLite file's gate with the store.
         self._gate_path = sqlite_path(engine.url)
         self._listeners: list[Callable[[], None]] = []
 

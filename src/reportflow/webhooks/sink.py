@@ -72,6 +72,11 @@ class WebhookSink:
         outbox: where final messages are stored; an :class:`OutboxDispatcher`
             with the same client must run to deliver them (see :meth:`connect`).
         progress_interval: at most one progress message per job this often.
+        quiet_start: hold a job's first progress until ``progress_interval``
+            after its ``started`` (False: the first progress goes at once). A
+            report that ends within the interval then sends no progress at all,
+            since its final event supersedes what was held: fewer webhooks and
+            store writes per short report, the same information for long ones.
     """
 
     def __init__(
@@ -81,10 +86,12 @@ class WebhookSink:
         *,
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         dispatcher: OutboxDispatcher | None = None,
+        quiet_start: bool = False,
     ) -> None:
         self.client = client
         self.outbox = outbox
         self.progress_interval = progress_interval
+        self.quiet_start = quiet_start
         self._dispatcher = dispatcher
         self._throttles: dict[str, _Throttle] = {}
         self._started: dict[str, asyncio.Task[None]] = {}
@@ -102,6 +109,7 @@ class WebhookSink:
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         timeout: float = 10.0,
         name: str | None = None,
+        quiet_start: bool = False,
     ) -> WebhookSink:
         """A sink that owns its client, outbox and a running dispatcher (all closed on close)."""
         client = WebhookClient(url, secrets, timeout=timeout, name=name)
@@ -109,7 +117,13 @@ class WebhookSink:
         await outbox.create_tables()
         dispatcher = OutboxDispatcher(outbox, client, schedule=schedule)
         await dispatcher.start()
-        return cls(client, outbox, progress_interval=progress_interval, dispatcher=dispatcher)
+        return cls(
+            client,
+            outbox,
+            progress_interval=progress_interval,
+            dispatcher=dispatcher,
+            quiet_start=quiet_start,
+        )
 
     async def emit(self, event: ReportEvent) -> None:
         """Store (final) or start sending (others) the event; never raises for delivery."""
@@ -120,6 +134,9 @@ class WebhookSink:
             self._progress(event)
         else:
             self._forget(event.job_id)  # a new attempt starts its own progress
+            if self.quiet_start:
+                # As if a progress went out just now: the first real one waits an interval.
+                self._throttles[event.job_id] = _Throttle(last_sent=time.monotonic())
             self._sending_started(event.job_id, self._spawn(self._send(event)))
 
     async def drain(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from typing import Any
 
 from requestor_harness import Harness
@@ -28,6 +29,9 @@ class SlowSocket:
         self.sent.append(data)
         if data.get("type") == "ready":
             self.ready.set()
+
+    async def send_text(self, text: str) -> None:
+        await self.send_json(json.loads(text))  # entries go out pre-encoded
 
     async def receive_json(self) -> Any:
         await asyncio.Event().wait()  # a silent client

@@ -1,0 +1,76 @@
+"""WebhookSink(quiet_start=True): a job's first progress waits one interval after started."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from webhook_receiver import Receiver
+
+from reportflow.runner.events import EventKind, ReportEvent
+from reportflow.webhooks import Outbox, WebhookClient, WebhookSink
+
+pytestmark = pytest.mark.integration
+
+
+def _event(kind: EventKind, job: str = "j1", **data: object) -> ReportEvent:
+    return ReportEvent(kind=kind, job_id=job, report="noop", attempt=1, data=data)
+
+
+@pytest.fixture
+async def outbox(tmp_path: Path) -> AsyncIterator[Outbox]:
+    box = Outbox.from_url(f"sqlite:///{tmp_path / 'quiet.db'}")
+    await box.create_tables()
+    yield box
+    await box.close()
+
+
+def _progress(receiver: Receiver, job: str = "j1") -> list[Any]:
+    return [
+        r.json["data"]["data"]["percent"]
+        for r in receiver.requests
+        if r.json["type"] == "report.progress" and r.json["data"]["job_id"] == job
+    ]
+
+
+async def test_a_short_job_sends_no_progress(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, outbox, progress_interval=0.5, quiet_start=True)
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.emit(_event(EventKind.PROGRESS, percent=50))
+        await sink.emit(_event(EventKind.SUCCEEDED))  # within the interval: supersedes it
+        await sink.drain()
+    assert _progress(receiver) == []
+    assert [r.json["type"] for r in receiver.requests] == ["report.started"]
+    [stored] = await outbox.list_deliveries()
+    assert stored.id == "msg_j1_1_succeeded"
+
+
+async def test_a_long_job_sends_its_latest_progress_after_the_interval(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, outbox, progress_interval=0.2, quiet_start=True)
+        await sink.emit(_event(EventKind.STARTED))
+        for pct in (10, 20, 30):
+            await sink.emit(_event(EventKind.PROGRESS, percent=pct))
+        await sink.drain()
+    by_type = {r.json["type"]: r.at for r in receiver.requests}
+    assert _progress(receiver) == [30]
+    assert by_type["report.progress"] - by_type["report.started"] >= 0.15
+
+
+async def test_without_quiet_start_the_first_progress_goes_at_once(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, outbox, progress_interval=0.5)
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.emit(_event(EventKind.PROGRESS, percent=50))
+        await sink.emit(_event(EventKind.SUCCEEDED))
+        await sink.drain()
+    assert _progress(receiver) == [50]
