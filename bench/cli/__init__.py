@@ -1,0 +1,1 @@
+"""Benchmark of the ``reportflow`` command's start-up time."""
