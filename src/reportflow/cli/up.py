@@ -13,6 +13,7 @@ import click
 
 from reportflow.cli.catalog_path import apply_catalog
 from reportflow.config import Settings, load_settings
+from reportflow.errors import ConfigError
 from reportflow.logs import setup_logging
 
 _LABEL = 17  # the width of the labels in what up prints
@@ -45,13 +46,18 @@ def _print_admin(settings: Settings, url: str) -> None:
     _line("login", f"{url}/login")
 
 
-def _print_hooks(settings: Settings, url: str, *, scale_configured: bool) -> None:
+def _notifier_has_auth(settings: Settings) -> bool:
+    """Whether notifier.yaml brings its own auth; loading it stops a broken file early."""
     from reportflow.notifier import load_config
+
+    path = settings.notifier_config
+    return path is not None and load_config(path).auth.enabled
+
+
+def _print_hooks(settings: Settings, url: str, *, own_auth: bool, scale_configured: bool) -> None:
     from reportflow.requestor.embedded import NOTIFIER_TOKEN, SCALE_TOKEN, secret_file
 
-    # Loading notifier.yaml here also stops a broken file before anything is served.
     path = settings.notifier_config
-    own_auth = path is not None and load_config(path).auth.enabled
     token = f"Bearer token in {secret_file(settings, NOTIFIER_TOKEN)}"
     _line(
         "alertmanager",
@@ -73,16 +79,20 @@ def up(host: str, port: int) -> None:
     """Run the whole system in one process on one port (web app, runner, notifier)."""
     from reportflow.requestor.embedded import embedded_settings, serve_embedded
 
-    settings = load_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    try:
+        settings = load_settings()
+    except ValueError as exc:  # pydantic's ValidationError: keep its first line, the culprit
+        raise ConfigError(f"bad settings: {' '.join(str(exc).splitlines()[:2])}") from exc
     note = apply_catalog(settings)
+    own_auth = _notifier_has_auth(settings)  # before anything is built or generated
     scale_configured = bool(settings.runner.scale_token)
+    settings.home.mkdir(parents=True, exist_ok=True)
     settings = embedded_settings(settings)  # generates the secrets nobody configured
     _build_demo_warehouse(settings)
     url = f"http://{host}:{port}"
     _line("web app", url)
     _print_admin(settings, url)
-    _print_hooks(settings, url, scale_configured=scale_configured)
+    _print_hooks(settings, url, own_auth=own_auth, scale_configured=scale_configured)
     _line("secrets", f"{settings.home / 'secrets'}/ (generated, 0600; settings override them)")
     _line("store and queue", settings.resolved_queue_url)
     _line("artifacts", settings.resolved_artifacts_url)
