@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import click
+from pydantic import ValidationError
 
 from reportflow.cli.catalog_path import apply_catalog
 from reportflow.config import Settings, load_settings
@@ -81,8 +82,10 @@ def up(host: str, port: int) -> None:
 
     try:
         settings = load_settings()
-    except ValueError as exc:  # pydantic's ValidationError: keep its first line, the culprit
-        raise ConfigError(f"bad settings: {' '.join(str(exc).splitlines()[:2])}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise ConfigError(f"bad setting {where}: {first['msg']}") from exc
     note = apply_catalog(settings)
     own_auth = _notifier_has_auth(settings)  # before anything is built or generated
     scale_configured = bool(settings.runner.scale_token)
