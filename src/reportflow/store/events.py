@@ -12,6 +12,8 @@ from reportflow.store.records import LogEntry
 from reportflow.store.tables import report_events, users, webhook_receipts
 
 DEFAULT_PAGE = 500
+_INSERT_EVENT = insert(report_events)
+_INSERT_RECEIPT = insert(webhook_receipts)
 
 
 async def append_event(
@@ -51,17 +53,20 @@ async def append_event(
         at=at,
         data=data,
     )
+    # Values as parameters of a constant statement: SQLAlchemy caches its
+    # compiled form, where .values(...) would build a new cache key per call.
     await conn.execute(
-        insert(report_events).values(
-            user_id=user_id,
-            seq=entry.seq,
-            report_id=report_id,
-            type=type,
-            attempt=attempt,
-            status=status,
-            at=at,
-            data=data,
-        )
+        _INSERT_EVENT,
+        {
+            "user_id": user_id,
+            "seq": entry.seq,
+            "report_id": report_id,
+            "type": type,
+            "attempt": attempt,
+            "status": status,
+            "at": at,
+            "data": data,
+        },
     )
     return entry
 
@@ -107,9 +112,8 @@ async def record_webhook(
 ) -> None:
     """Remember a webhook id. A concurrent twin fails the commit with IntegrityError."""
     await conn.execute(
-        insert(webhook_receipts).values(
-            webhook_id=webhook_id, received_at=at, report_id=report_id, outcome=outcome
-        )
+        _INSERT_RECEIPT,
+        {"webhook_id": webhook_id, "received_at": at, "report_id": report_id, "outcome": outcome},
     )
 
 

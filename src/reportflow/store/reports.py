@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reportflow.store.records import Report, ReportStatus
 from reportflow.store.tables import reports, users
 
 IN_FLIGHT = (ReportStatus.QUEUED.value, ReportStatus.RUNNING.value)
+_INSERT = insert(reports)
+_UPDATE = update(reports).where(reports.c.id == bindparam("b_report_id"))
 
 
 def _select() -> Select[Any]:
@@ -74,7 +76,9 @@ async def insert_report(
         "created_at": at,
         "updated_at": at,
     }
-    await conn.execute(insert(reports).values(**values))
+    # Values as parameters of a constant statement: SQLAlchemy caches its
+    # compiled form, where .values(...) would build a new cache key per call.
+    await conn.execute(_INSERT, values)
     inserted = await get_report(conn, id)
     assert inserted is not None  # just written in this transaction
     return inserted
@@ -163,5 +167,5 @@ async def submissions_since(
 async def update_report(
     conn: AsyncConnection, report_id: str, status: ReportStatus, values: dict[str, Any]
 ) -> None:
-    stmt = update(reports).where(reports.c.id == report_id).values(status=status.value, **values)
-    await conn.execute(stmt)
+    # The SET clause comes from the parameters' keys (see insert_report for why).
+    await conn.execute(_UPDATE, {"b_report_id": report_id, "status": status.value, **values})
