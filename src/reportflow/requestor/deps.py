@@ -21,7 +21,13 @@ def get_services(conn: HTTPConnection) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+async def _services(conn: HTTPConnection) -> Services:
+    # The dependency is async on purpose: FastAPI runs a plain ``def``
+    # dependency in a worker thread, a thread hop per request for a lookup.
+    return get_services(conn)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 @dataclass(slots=True, frozen=True)
