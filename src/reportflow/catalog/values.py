@@ -92,6 +92,9 @@ def _datetime(value: Any) -> datetime:
 
 def _string(value: Any) -> str:
     if isinstance(value, str):
+        # PostgreSQL cannot store or bind a NUL, and no real text holds one.
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
         return value
     # YAML reads `default: 2024` as an int; for a text parameter that is text.
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -19,7 +19,11 @@ from reportflow.errors import ConflictError
 from reportflow.queue import Queue
 from reportflow.requestor import web
 from reportflow.requestor.broadcast import Broadcast, MemoryBroadcast
-from reportflow.requestor.middleware import BodyLimitMiddleware, MetricsMiddleware
+from reportflow.requestor.middleware import (
+    BodyLimitMiddleware,
+    MetricsMiddleware,
+    NulGuardMiddleware,
+)
 from reportflow.requestor.routes import ROUTERS
 from reportflow.requestor.services import Services
 from reportflow.store import Store
@@ -91,6 +95,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     _exception_handlers(app)
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -1,4 +1,4 @@
-"""ASGI middleware: the request body cap and the HTTP metrics.
+"""ASGI middleware: the request body cap, the NUL guard and the HTTP metrics.
 
 The body cap counts bytes as they arrive instead of trusting
 ``Content-Length`` (a chunked request has none, and a lying client can send
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -101,6 +102,50 @@ async def _send_413(send: Send, cap: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class NulGuardMiddleware:
+    """Answer 400 to a URL whose path or query holds a NUL character.
+
+    PostgreSQL can neither store nor compare text with a NUL in it, so such a
+    value would reach the store only to fail there (a 500); no real name, id
+    or filter holds one, so it is refused here, for every route at once.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        culprit = _nul_culprit(scope) if scope["type"] in ("http", "websocket") else None
+        if culprit is None:
+            await self.app(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 4400, "reason": culprit})
+        else:
+            body = json.dumps({"detail": culprit}).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+
+def _nul_culprit(scope: Scope) -> str | None:
+    if "\x00" in scope.get("path", ""):
+        return "the URL path holds a NUL character"
+    query = scope.get("query_string", b"")
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return f"query parameter {name.replace(chr(0), '?')[:40]!r} holds a NUL character"
+    return None
 
 
 class MetricsMiddleware:

@@ -90,7 +90,7 @@ def parse(body: bytes) -> RunnerEvent:
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadMessage(400, f"body is not JSON: {exc}") from exc
     try:
-        message = RunnerMessage.model_validate(raw)
+        message = RunnerMessage.model_validate(_without_nul(raw))
     except ValidationError as exc:
         raise BadMessage(422, exc.errors(include_url=False, include_context=False)) from exc
     event = message.data
@@ -99,6 +99,18 @@ def parse(body: bytes) -> RunnerEvent:
     if message.type != TYPE_PREFIX + event.kind:
         raise BadMessage(422, f"type {message.type!r} does not match data.kind {event.kind!r}")
     return event
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with every NUL in its text replaced: PostgreSQL stores none, and an
+    error message read from a broken source may carry one (the event must still land)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def user_data(report_id: str, event: RunnerEvent) -> dict[str, Any]:

@@ -24,7 +24,8 @@ class SubmitRequest(BaseModel):
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    # No NUL: PostgreSQL cannot compare text holding one (the lookup would fail, not miss).
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]+$")
     password: str = Field(min_length=1, max_length=1024)
 
 
