@@ -19,6 +19,8 @@ from typing import Any
 from bench.queue.common import Tally, background, enqueue_all, fresh_postgres, open_loop, wait_done
 
 from reportflow.queue import Job, Queue, connect
+from reportflow.runner import NoopExecutor, ReportEvent, Runner, RunnerHooks
+from reportflow.runner.hooks import Outcome
 
 CLAIM_BATCH = 200
 CLAIMERS = 2
@@ -68,8 +70,6 @@ async def consumer(queue: Queue, tally: Tally, how: str) -> AsyncIterator[None]:
         async with background(asyncio.gather(*loops)):
             yield
         return
-    from reportflow.runner import NoopExecutor, ReportEvent, Runner, RunnerHooks
-    from reportflow.runner.hooks import Outcome
 
     class Count(RunnerHooks):
         async def before_run(self, job: Job) -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from reportflow.etl.contract import Progress
 from reportflow.queue.base import Job
 from reportflow.runner.events import EventKind, ReportEvent
+
+if TYPE_CHECKING:
+    # Only for annotations: importing reportflow.etl at run time loads the
+    # whole ETL stack (Arrow, DuckDB, pandas, numba), seconds of start-up a
+    # runner with another executor never needs.
+    from reportflow.etl.contract import Progress
 
 #: Minimum seconds between two PROGRESS events of one job; a change of stage
 #: is always sent, so a fast report still shows every stage it went through.

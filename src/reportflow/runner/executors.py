@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reportflow.artifacts.base import ArtifactStore
 from reportflow.catalog import Catalog, OutputFormat, ReportDefinition, bind_parameters
 from reportflow.config import Settings
 from reportflow.errors import ParameterError
-from reportflow.etl.contract import ProgressCallback, RunResult
 from reportflow.queue.base import Job
 from reportflow.runner.context import JobContext
+
+if TYPE_CHECKING:
+    # Annotations only: the ETL stack loads on the first real report.
+    from reportflow.etl.contract import ProgressCallback, RunResult
 
 
 class RunReport(Protocol):
