@@ -49,11 +49,13 @@ def main() -> None:
     parser.add_argument(
         "--dir", type=Path, default=Path(tempfile.gettempdir()) / "reportflow-bench"
     )
+    parser.add_argument("--only", default="", help="run only tasks whose label contains this")
     args = parser.parse_args()
     db = ensure_warehouse(args.rows, args.dir)
+    pairs = [pair for pair in PAIRS if args.only in pair[0]]
 
     medians: dict[str, tuple[float, float]] = {}
-    for _, ours, theirs in PAIRS:
+    for _, ours, theirs in pairs:
         for case in (ours, theirs):
             if case in medians:
                 continue
@@ -69,7 +71,7 @@ def main() -> None:
         " | memory ratio |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, ours, theirs in PAIRS:
+    for label, ours, theirs in pairs:
         (s1, m1), (s2, m2) = medians[ours], medians[theirs]
         print(
             f"| {label} | {s1:.2f} s | {s2:.2f} s | {s2 / s1:.1f}× | {m1:.0f} MB | {m2:.0f} MB "

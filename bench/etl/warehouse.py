@@ -44,7 +44,14 @@ def ensure_warehouse(rows: int, folder: Path) -> Path:
     conn.execute("PRAGMA journal_mode = OFF")
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("DELETE FROM gl_entries")
+    # Filling first and indexing after is several times faster than keeping
+    # the covering index up to date row by row.
+    conn.execute("DROP INDEX ix_gl_entries_account_period")
     conn.execute(FILL, {"rows": rows})
+    conn.execute(
+        "CREATE INDEX ix_gl_entries_account_period"
+        " ON gl_entries (account_id, period_id, debit, credit)"
+    )
     conn.commit()
     conn.execute("ANALYZE")
     conn.close()
