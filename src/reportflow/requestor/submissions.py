@@ -262,6 +262,9 @@ async def retry(services: Services, user: User, report: Report) -> Report:
         raise HTTPException(
             409, f"report {report.id} is {report.status.value}; only failed or cancelled retry"
         )
-    sub = Submission(report.report, report.params, report.formats, retry_of=report.id)
+    # Keyed by the old report: a double-clicked retry finds the first one's
+    # in-flight twin instead of queueing the report twice.
+    key = f"retry-of:{report.id}"
+    sub = Submission(report.report, report.params, report.formats, key, retry_of=report.id)
     new, _ = await submit(services, user, sub)
     return new
