@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make stack`: Prometheus and Alertmanager on loopback, wired to a running
-# `reportflow up` (127.0.0.1:8000) and `reportflow notifier` (127.0.0.1:9095).
+# `reportflow up` (127.0.0.1:8000: requestor, runner, notifier and scale hook)
+# and, when one runs apart, `reportflow notifier` (127.0.0.1:9095).
 # Runs in the foreground; Ctrl-C stops both. Data and rendered configs live in
 # $REPORTFLOW_HOME/stack (default .reportflow/stack). See docs/operations.md.
 set -euo pipefail
