@@ -274,28 +274,32 @@ class SQLQueue(Queue):
         return await self._acks.submit(_Ack(worker, job_id, result, now))
 
     async def _flush_acks(self, acks: Sequence[_Ack]) -> list[bool]:
-        """Acks group-committed: one UPDATE per worker, then the results."""
-        by_worker: dict[str, list[str]] = {}
+        """Acks group-committed: one UPDATE per worker, results included."""
+        by_worker: dict[str, tuple[list[str], dict[str, dict[str, Any]]]] = {}
         for ack in acks:
-            by_worker.setdefault(ack.worker, []).append(ack.job_id)
+            ids, results = by_worker.setdefault(ack.worker, ([], {}))
+            ids.append(ack.job_id)
+            if ack.result is not None:
+                # The same ack twice in a batch: the first one counts, as below.
+                results.setdefault(ack.job_id, ack.result)
         now = max(ack.now for ack in acks)
         done: set[tuple[str, str]] = set()
         with self._errors("ack"):
             async with self._write() as conn:
-                for worker, ids in by_worker.items():
-                    params = {"b_worker": worker, "b_job_ids": ids, "b_now": now}
+                for worker, (ids, results) in by_worker.items():
+                    params = {
+                        "b_worker": worker,
+                        "b_job_ids": ids,
+                        "b_now": now,
+                        "b_results": results,
+                    }
                     rows = (await conn.execute(self._stmts.ack_many, params)).all()
                     done.update((worker, row[0]) for row in rows)
-                answers: list[bool] = []
-                results: list[dict[str, Any]] = []
-                for ack in acks:
-                    key = (ack.worker, ack.job_id)
-                    answers.append(key in done)
-                    done.discard(key)  # the same ack twice in a batch counts once
-                    if answers[-1] and ack.result is not None:
-                        results.append({"b_job_id": ack.job_id, "b_result": ack.result})
-                if results:
-                    await conn.execute(self._stmts.set_result, results)
+        answers: list[bool] = []
+        for ack in acks:
+            key = (ack.worker, ack.job_id)
+            answers.append(key in done)
+            done.discard(key)  # the same ack twice in a batch counts once
         return answers
 
     @shielded

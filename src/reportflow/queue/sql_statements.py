@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.dml import Insert, ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
@@ -59,7 +60,6 @@ class Statements:
     heartbeat: ReturningUpdate[Any]
     finish: ReturningUpdate[Any]
     ack_many: ReturningUpdate[Any]
-    set_result: Update
     held_attempts: Select[Any]
     requeue: ReturningUpdate[Any]
     release: ReturningUpdate[Any]
@@ -99,6 +99,16 @@ def statements(dialect: str) -> Statements:
         )
     else:
         id_listed = jobs.c.id.in_(bindparam("b_job_ids", expanding=True))
+    # A batch's results travel as one JSON object {job id: result}, so a group
+    # commit of hundreds of acks is one statement, not one UPDATE per result.
+    if dialect == "postgresql":
+        results = bindparam("b_results", type_=JSONB(none_as_null=True))
+        acked_result: Any = results.op("->", return_type=JSONB(none_as_null=True))(jobs.c.id)
+    else:
+        each = func.json_each(bindparam("b_results", type_=jobs.c.result.type)).table_valued(
+            "key", "value"
+        )
+        acked_result = select(each.c.value).where(each.c.key == jobs.c.id).scalar_subquery()
     return Statements(
         insert=insert.returning(*jobs.c),
         insert_many=insert,
@@ -154,14 +164,17 @@ def statements(dialect: str) -> Statements:
             error=func.coalesce(bindparam("b_error", type_=jobs.c.error.type), jobs.c.error),
         )
         .returning(jobs.c.id),
-        # Group-committed acks of one worker; results follow in set_result.
+        # Group-committed acks of one worker with their results; a job
+        # acked without one keeps what it had (as ``finish`` does).
         ack_many=update(jobs)
         .where(id_listed, jobs.c.worker == _worker, jobs.c.state == RUNNING)
-        .values(state=JobState.SUCCEEDED.value, finished_at=_now, lease_until=None)
+        .values(
+            state=JobState.SUCCEEDED.value,
+            finished_at=_now,
+            lease_until=None,
+            result=func.coalesce(acked_result, jobs.c.result),
+        )
         .returning(jobs.c.id),
-        set_result=update(jobs)
-        .where(jobs.c.id == _job_id)
-        .values(result=bindparam("b_result", type_=jobs.c.result.type)),
         held_attempts=select(jobs.c.attempts, jobs.c.max_attempts).where(_held),
         requeue=update(jobs)
         .where(_held, jobs.c.attempts == bindparam("b_attempts"))

@@ -43,6 +43,38 @@ async def test_enqueue_claim_ack(queue: Queue) -> None:
     assert await queue.ack("w1", job.id) is False  # recorded once
 
 
+async def test_concurrent_acks_keep_each_result(queue: Queue, other_queue: Queue) -> None:
+    # Concurrent acks share one group commit on the SQL backends: each job
+    # must still get its own result, jobs acked without one get none, and an
+    # ack for a job another worker holds changes nothing.
+    for i in range(40):
+        await queue.enqueue("sales", {"i": i})
+    mine = await queue.claim("w1", limit=30, lease_seconds=30)
+    theirs = await other_queue.claim("w2", limit=10, lease_seconds=30)
+    with_result = mine[:20]
+    answers = await asyncio.gather(
+        *(queue.ack("w1", job.id, {"i": job.params["i"]}) for job in with_result),
+        *(queue.ack("w1", job.id) for job in mine[20:]),
+        *(queue.ack("w1", job.id, {"stolen": True}) for job in theirs),
+    )
+    assert answers == [True] * 30 + [False] * 10
+    for job in with_result:
+        done = await queue.get(job.id)
+        assert done is not None
+        assert done.state is JobState.SUCCEEDED
+        assert done.result == {"i": job.params["i"]}
+    for job in mine[20:]:
+        done = await queue.get(job.id)
+        assert done is not None
+        assert done.state is JobState.SUCCEEDED
+        assert done.result is None
+    for job in theirs:
+        held = await queue.get(job.id)
+        assert held is not None
+        assert held.state is JobState.RUNNING
+        assert held.result is None
+
+
 async def test_get_unknown_is_none(queue: Queue) -> None:
     assert await queue.get("no-such-job") is None
 
