@@ -73,7 +73,11 @@ def _fill(
 def _make_engine(url: URL) -> sa.Engine:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    return sa.create_engine(url, poolclass=NullPool)
+    try:
+        return sa.create_engine(url, poolclass=NullPool)
+    except (sa.exc.ArgumentError, ImportError) as exc:  # unknown dialect, missing driver
+        shown = url.render_as_string(hide_password=True)
+        raise ConfigError(f"cannot use database URL {shown!r}: {exc}") from exc
 
 
 def _analyze(engine: sa.Engine) -> None:

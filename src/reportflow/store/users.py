@@ -6,6 +6,7 @@ Secrets never reach the database in the clear: passwords are argon2 hashes
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -16,6 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from reportflow.errors import ConflictError, StoreError
 from reportflow.store.records import Role, User
 from reportflow.store.tables import api_tokens, sessions, users
+
+#: A user name goes into URLs (``?user=``), logs and channel keys: short and plain.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+MAX_TOKEN_NAME = 100
+
+
+def check_user_name(name: str) -> None:
+    """Raise StoreError unless ``name`` is 1-64 letters, digits or ``._@-``."""
+    if not NAME_PATTERN.fullmatch(name):
+        shown = name if len(name) <= 70 else name[:64] + "..."
+        raise StoreError(
+            f"user name {shown!r} must be 1-64 letters, digits or ._@- "
+            "(starting with a letter or digit)"
+        )
 
 
 def _user(row: Any) -> User:
@@ -31,7 +46,9 @@ def _user(row: Any) -> User:
 async def create_user(
     conn: AsyncConnection, name: str, *, role: Role = Role.USER, password_hash: str | None = None
 ) -> User:
-    """Add a user. Raises ConflictError when the name is taken."""
+    """Add a user. Raises ConflictError when the name is taken, StoreError when
+    it is not a valid name (:func:`check_user_name`)."""
+    check_user_name(name)
     now = time.time()
     try:
         async with conn.begin_nested():
@@ -80,6 +97,8 @@ async def create_token(
     expires_at: float | None = None,
 ) -> int:
     """Store a token's hash; returns the token's id."""
+    if len(name) > MAX_TOKEN_NAME:
+        raise StoreError(f"token name is longer than {MAX_TOKEN_NAME} characters: {name[:40]!r}...")
     result = await conn.execute(
         insert(api_tokens)
         .values(

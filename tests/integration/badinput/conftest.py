@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from requestor_kit import Requestor, requestor
+from badinput_kit import Requestor, requestor
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

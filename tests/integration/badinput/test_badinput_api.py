@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from requestor_kit import BODY_LIMIT, Requestor
+from badinput_kit import BODY_LIMIT, Requestor
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import pytest
-from requestor_kit import Requestor, runner_event
+from badinput_kit import Requestor, runner_event
 
 pytestmark = pytest.mark.integration
 
