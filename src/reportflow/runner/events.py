@@ -86,6 +86,8 @@ class LogSink:
 
     async def emit(self, event: ReportEvent) -> None:
         level = logging.DEBUG if event.kind is EventKind.PROGRESS else logging.INFO
+        if not self._log.isEnabledFor(level):
+            return  # the JSON copy below is most of a busy runner's per-event cost
         self._log.log(
             level,
             "report %s %s",
