@@ -34,6 +34,8 @@ from reportflow.notifier.payload import parse_payload
 log = logging.getLogger(__name__)
 HOOK_PATH = "/hooks/alertmanager"
 HISTORY_PATH = "/api/v1/notifications"
+#: Filters the history database can compare: PostgreSQL text holds no NUL.
+NO_NUL = r"^[^\x00]*$"
 
 
 def _same(given: str, expected: str) -> bool:
@@ -160,7 +162,7 @@ def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> F
 
     @app.get(HISTORY_PATH, dependencies=[Depends(require_auth)])
     async def notification_history(
-        channel: str | None = None,
+        channel: str | None = Query(None, max_length=200, pattern=NO_NUL),
         outcome: Outcome | None = None,
         limit: int = Query(100, ge=1, le=MAX_LIMIT),
     ) -> dict[str, Any]:

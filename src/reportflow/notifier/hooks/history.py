@@ -81,6 +81,12 @@ class HookCall:
         return out
 
 
+def _storable(text: str | None) -> str | None:
+    """``text`` without NUL: PostgreSQL refuses it, and one such row (a caller's
+    hook id, a command's output) would otherwise fail every batch after it."""
+    return text.replace("\x00", "\ufffd") if text else text
+
+
 class HookCallLog:
     """Buffers calls and writes them in batches; creates the table on first use."""
 
@@ -101,13 +107,13 @@ class HookCallLog:
         self._buffer.append(
             {
                 "at": call.at or datetime.now(UTC),
-                "hook": call.hook,
+                "hook": _storable(call.hook),
                 "method": call.method,
                 "client_ip": call.client_ip,
                 "status_code": call.status_code,
                 "outcome": call.outcome.value,
                 "exit_code": call.exit_code,
-                "error": call.error,
+                "error": _storable(call.error),
                 "duration_ms": call.duration_ms,
             }
         )

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from reportflow.config import Settings
 from reportflow.metrics import HOOK_CALLS, HOOK_DURATION, HOOK_IN_FLIGHT
-from reportflow.notifier.app import NotifierService, authorized, read_body
+from reportflow.notifier.app import NO_NUL, NotifierService, authorized, read_body
 from reportflow.notifier.errors import PayloadError, TemplateError
 from reportflow.notifier.history import MAX_LIMIT
 from reportflow.notifier.hooks.actions import (
@@ -294,7 +294,7 @@ class HooksService:
 
         @app.get(CALLS_PATH, dependencies=[Depends(require_auth)])
         async def hook_calls(
-            hook: str | None = None,
+            hook: str | None = Query(None, max_length=200, pattern=NO_NUL),
             outcome: CallOutcome | None = None,
             limit: int = Query(100, ge=1, le=MAX_LIMIT),
         ) -> dict[str, Any]:
