@@ -35,7 +35,9 @@ log = logging.getLogger("reportflow.requestor.channels")
 REPLAY_PAGE = 500
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_PING_TIMEOUT = 4009
+CLOSE_BAD_MESSAGE = 4400
 _CLOSED: dict[str, Any] = {"type": "_closed"}
+_BAD_MESSAGE: dict[str, Any] = {"type": "_bad_message"}
 _PING_DUE: dict[str, Any] = {"type": "_ping_due"}
 
 
@@ -108,6 +110,9 @@ class ChannelSession:
                 return
             if item is _CLOSED:
                 return
+            if item is _BAD_MESSAGE:
+                await self._close(CLOSE_BAD_MESSAGE, 'messages must be JSON, e.g. {"type": "ping"}')
+                return
             if item is _PING_DUE:
                 if time.monotonic() - self.last_heard > 2 * ping_seconds:
                     await self._close(CLOSE_PING_TIMEOUT, "no pong; reconnect with since")
@@ -132,7 +137,9 @@ class ChannelSession:
                 self.last_heard = time.monotonic()
                 if isinstance(message, dict) and message.get("type") == "ping":
                     sub.control({"type": "ping"})
-        except (WebSocketDisconnect, ValueError, RuntimeError):
+        except ValueError:  # not JSON: say so in the close frame, not by dropping the line
+            sub.control(_BAD_MESSAGE)
+        except (WebSocketDisconnect, RuntimeError):
             sub.control(_CLOSED)
 
     async def _tick(self, sub: Subscription, every: float) -> None:

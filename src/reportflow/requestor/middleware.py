@@ -120,6 +120,7 @@ class NulGuardMiddleware:
         if culprit is None:
             await self.app(scope, receive, send)
         elif scope["type"] == "websocket":
+            await receive()  # the handshake's websocket.connect; a close now refuses it
             await send({"type": "websocket.close", "code": 4400, "reason": culprit})
         else:
             body = json.dumps({"detail": culprit}).encode()
