@@ -274,7 +274,8 @@ class SQLQueue(Queue):
         return await self._acks.submit(_Ack(worker, job_id, result, now))
 
     async def _flush_acks(self, acks: Sequence[_Ack]) -> list[bool]:
-        """Acks group-committed: one UPDATE per worker, results included."""
+        """Acks group-committed: one UPDATE per worker, then the results
+        (inside that UPDATE on PostgreSQL, one UPDATE each on SQLite)."""
         by_worker: dict[str, tuple[list[str], dict[str, dict[str, Any]]]] = {}
         for ack in acks:
             ids, results = by_worker.setdefault(ack.worker, ([], {}))
@@ -284,17 +285,24 @@ class SQLQueue(Queue):
                 results.setdefault(ack.job_id, ack.result)
         now = max(ack.now for ack in acks)
         done: set[tuple[str, str]] = set()
+        set_result = self._stmts.set_result
         with self._errors("ack"):
             async with self._write() as conn:
                 for worker, (ids, results) in by_worker.items():
-                    params = {
-                        "b_worker": worker,
-                        "b_job_ids": ids,
-                        "b_now": now,
-                        "b_results": results,
-                    }
+                    params: dict[str, Any] = {"b_worker": worker, "b_job_ids": ids, "b_now": now}
+                    if set_result is None:
+                        params["b_results"] = results
                     rows = (await conn.execute(self._stmts.ack_many, params)).all()
-                    done.update((worker, row[0]) for row in rows)
+                    acked = {row[0] for row in rows}
+                    done.update((worker, job_id) for job_id in acked)
+                    if set_result is not None:
+                        per_job = [
+                            {"b_job_id": job_id, "b_result": result}
+                            for job_id, result in results.items()
+                            if job_id in acked
+                        ]
+                        if per_job:
+                            await conn.execute(set_result, per_job)
         answers: list[bool] = []
         for ack in acks:
             key = (ack.worker, ack.job_id)

@@ -60,6 +60,8 @@ class Statements:
     heartbeat: ReturningUpdate[Any]
     finish: ReturningUpdate[Any]
     ack_many: ReturningUpdate[Any]
+    #: Results of a batch of acks, one row each; None where ``ack_many`` sets them.
+    set_result: Update | None
     held_attempts: Select[Any]
     requeue: ReturningUpdate[Any]
     release: ReturningUpdate[Any]
@@ -99,16 +101,28 @@ def statements(dialect: str) -> Statements:
         )
     else:
         id_listed = jobs.c.id.in_(bindparam("b_job_ids", expanding=True))
-    # A batch's results travel as one JSON object {job id: result}, so a group
-    # commit of hundreds of acks is one statement, not one UPDATE per result.
+    ack_values: dict[str, Any] = {
+        "state": JobState.SUCCEEDED.value,
+        "finished_at": _now,
+        "lease_until": None,
+    }
+    set_result: Update | None = None
     if dialect == "postgresql":
+        # A batch's results travel as one JSON object {job id: result}, so a
+        # group commit of hundreds of acks is one statement and one round trip;
+        # a job acked without a result keeps what it had (as ``finish`` does).
         results = bindparam("b_results", type_=JSONB(none_as_null=True))
-        acked_result: Any = results.op("->", return_type=JSONB(none_as_null=True))(jobs.c.id)
+        acked_result = results.op("->", return_type=JSONB(none_as_null=True))(jobs.c.id)
+        ack_values["result"] = func.coalesce(acked_result, jobs.c.result)
     else:
-        each = func.json_each(bindparam("b_results", type_=jobs.c.result.type)).table_valued(
-            "key", "value"
+        # SQLite runs in-process, so one UPDATE per result costs no round trip,
+        # while looking each id up in a JSON object (json_each) is quadratic in
+        # the batch: 46 ms for 500 acks against 3 ms with executemany.
+        set_result = (
+            update(jobs)
+            .where(jobs.c.id == _job_id)
+            .values(result=bindparam("b_result", type_=jobs.c.result.type))
         )
-        acked_result = select(each.c.value).where(each.c.key == jobs.c.id).scalar_subquery()
     return Statements(
         insert=insert.returning(*jobs.c),
         insert_many=insert,
@@ -164,17 +178,12 @@ def statements(dialect: str) -> Statements:
             error=func.coalesce(bindparam("b_error", type_=jobs.c.error.type), jobs.c.error),
         )
         .returning(jobs.c.id),
-        # Group-committed acks of one worker with their results; a job
-        # acked without one keeps what it had (as ``finish`` does).
+        # Group-committed acks of one worker (with their results on PostgreSQL).
         ack_many=update(jobs)
         .where(id_listed, jobs.c.worker == _worker, jobs.c.state == RUNNING)
-        .values(
-            state=JobState.SUCCEEDED.value,
-            finished_at=_now,
-            lease_until=None,
-            result=func.coalesce(acked_result, jobs.c.result),
-        )
+        .values(**ack_values)
         .returning(jobs.c.id),
+        set_result=set_result,
         held_attempts=select(jobs.c.attempts, jobs.c.max_attempts).where(_held),
         requeue=update(jobs)
         .where(_held, jobs.c.attempts == bindparam("b_attempts"))
