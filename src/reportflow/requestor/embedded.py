@@ -22,10 +22,12 @@ import base64
 import contextlib
 import logging
 import signal
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportflow.config import Settings
+from reportflow.errors import ConfigError
 from reportflow.requestor.server import (
     SECRETS_DIR,
     QuietServer,
@@ -102,15 +104,16 @@ async def serve_embedded(
     from reportflow.runner.service import build_runner, report_executor
     from reportflow.webhooks import WebhookSink
 
+    listener = _listen(host, port)
     settings.home.mkdir(parents=True, exist_ok=True)
     settings = embedded_settings(settings)
     settings.requestor = settings.requestor.model_copy(update={"secure_cookies": secure_cookies})
     assert settings.webhook_secret is not None
     async with open_requestor(settings) as app, _notifier(app, settings):
         server = QuietServer(uvicorn_config(app, host, port))
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
         await _started(server, serving)
-        bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
+        bound = listener.getsockname()[1]
         hook_url = f"http://127.0.0.1:{bound}/hooks/runner"
         sink = await WebhookSink.connect(
             hook_url,
@@ -184,6 +187,21 @@ def _mount_scale_hook(app: Any, runner: Any, settings: Settings) -> None:
         cooldown_seconds=rs.scale_cooldown_seconds,
     )
     app.router.routes[0:0] = scale_routes(scaler, token=rs.scale_token)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the port before anything is built, so a taken port is one clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = (exc.strerror or str(exc)).lower()
+        raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 async def _started(server: QuietServer, serving: asyncio.Task[None]) -> None:

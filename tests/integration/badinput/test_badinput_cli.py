@@ -187,14 +187,7 @@ def taken_port() -> Iterator[int]:
     [
         ["requestor"],
         ["notifier"],
-        pytest.param(
-            ["up"],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="reportflow up logs 'Task exception was never retrieved' with a "
-                "traceback when its port is taken (requestor/embedded.py)",
-            ),
-        ),
+        ["up"],
     ],
 )
 def test_a_taken_port_is_an_error_line_not_a_traceback(
