@@ -97,7 +97,7 @@ async def test_server_validation_error_shows_beside_its_field(
     await field.evaluate("input => input.removeAttribute('pattern')")
     await field.fill("2025-13")
     await page.get_by_role("button", name="Request report").click()
-    await expect(error).to_contain_text("does not match")
+    await expect(error).to_contain_text("does not fit: First accounting period, as YYYY-MM.")
     await expect(field).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#param-period_to-error")).to_be_empty()
     assert page.url.endswith("/catalog/trial_balance"), "nothing was submitted"
