@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 
 import pytest
+
+# Helpers shared by unit and integration tests (harnesses, fake peers).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "support"))
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_HOST = os.environ.get("REPORTFLOW_TEST_PG_HOST", "127.0.0.1")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import websockets
-from requestor_live_harness import Harness, harness, live_server, runner_event
+from requestor_harness import Harness, harness, live_server, runner_event
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
-from requestor_live_harness import harness, live_server
+from requestor_harness import harness, live_server
 from schemathesis import GenerationMode
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

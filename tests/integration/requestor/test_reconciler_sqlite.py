@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import requestor_live_harness as live
+import requestor_harness as live
 
 from reportflow.config import Settings
 from reportflow.queue import JobState, connect

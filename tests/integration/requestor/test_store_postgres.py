@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from requestor_live_harness import harness, runner_event
+from requestor_harness import harness, runner_event
 
 from reportflow.queue import JobState
 from reportflow.store import Store

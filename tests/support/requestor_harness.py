@@ -1,4 +1,4 @@
-"""A requestor wired to real in-process collaborators, for API tests.
+"""A requestor wired to real collaborators, for API tests (in-process) and live ones (uvicorn).
 
 SQLite store (a temp file), the memory queue, a small Python catalog, the
 memory artifact store and the in-process broadcast: everything the app does,
@@ -118,7 +118,9 @@ def runner_event(report_id: str, kind: str, attempt: int = 1, **data: Any) -> di
 
 
 @asynccontextmanager
-async def harness(tmp_path: Path, **requestor: Any) -> AsyncIterator[Harness]:
+async def harness(
+    tmp_path: Path, *, store_url: str | None = None, queue_url: str = "memory://", **requestor: Any
+) -> AsyncIterator[Harness]:
     secret = generate_secret()
     settings = Settings(
         home=tmp_path,
@@ -126,8 +128,8 @@ async def harness(tmp_path: Path, **requestor: Any) -> AsyncIterator[Harness]:
         session_secret="test-session-secret",
         requestor={"secure_cookies": False, **requestor},
     )
-    store = await Store.open(f"sqlite:///{tmp_path / 'store.db'}")
-    queue = connect("memory://")
+    store = await Store.open(store_url or f"sqlite:///{tmp_path / 'store.db'}")
+    queue = connect(queue_url)
     await queue.connect()
     broadcast = MemoryBroadcast()
     artifacts = MemoryArtifactStore()
@@ -145,3 +147,26 @@ async def harness(tmp_path: Path, **requestor: Any) -> AsyncIterator[Harness]:
         artifacts.close()
         await queue.close()
         await store.close()
+
+
+@asynccontextmanager
+async def live_server(app: FastAPI) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on a free loopback port; yields its base URL."""
+    import asyncio
+
+    from reportflow.requestor.server import QuietServer, uvicorn_config
+
+    config = uvicorn_config(app, "127.0.0.1", 0)
+    server = QuietServer(config)
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(20):
+        while not server.started:
+            if task.done():
+                await task
+            await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
