@@ -12,6 +12,8 @@ forecast and are left out; ``y`` itself must be finite.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -59,3 +61,36 @@ def mape(y: ArrayLike, forecast: ArrayLike) -> float:
     if zero.any():
         raise ValueError("y: MAPE is undefined where y is 0")
     return float(np.abs(e / obs).sum()) * 100.0 / len(e)
+
+
+class FittedErrors:
+    """Error measures of one-step-ahead forecasts, for result objects that
+    hold the series ``y`` and its ``fitted`` values."""
+
+    y: FloatArray
+
+    if TYPE_CHECKING:  # a field in one result, a computed property in another
+
+        @property
+        def fitted(self) -> FloatArray: ...
+
+    @property
+    def resid(self) -> FloatArray:
+        """One-step-ahead errors ``y − fitted``."""
+        return self.y - self.fitted
+
+    @property
+    def sse(self) -> float:
+        return sse(self.y, self.fitted)
+
+    @property
+    def mse(self) -> float:
+        return mse(self.y, self.fitted)
+
+    @property
+    def mae(self) -> float:
+        return mae(self.y, self.fitted)
+
+    @property
+    def mape(self) -> float:
+        return mape(self.y, self.fitted)

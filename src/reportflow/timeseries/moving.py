@@ -75,7 +75,7 @@ def wma(y: ArrayLike, weights: ArrayLike) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
-class DoubleMAResult:
+class DoubleMAResult(measures.FittedErrors):
     """Double moving average: level ``a``, slope ``b`` (NaN until 2·window−1 points)."""
 
     window: int
@@ -95,26 +95,6 @@ class DoubleMAResult:
         steps = positive_int(h, "h")
         ahead = np.arange(1, steps + 1, dtype=np.float64)
         return float(self.level[-1]) + ahead * float(self.trend[-1])
-
-    @property
-    def resid(self) -> FloatArray:
-        return self.y - self.fitted
-
-    @property
-    def sse(self) -> float:
-        return measures.sse(self.y, self.fitted)
-
-    @property
-    def mse(self) -> float:
-        return measures.mse(self.y, self.fitted)
-
-    @property
-    def mae(self) -> float:
-        return measures.mae(self.y, self.fitted)
-
-    @property
-    def mape(self) -> float:
-        return measures.mape(self.y, self.fitted)
 
 
 def double_ma(y: ArrayLike, window: int) -> DoubleMAResult:

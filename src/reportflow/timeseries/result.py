@@ -50,7 +50,7 @@ def forecast_from_state(
 
 
 @dataclass(frozen=True, eq=False)
-class SmoothingResult:
+class SmoothingResult(measures.FittedErrors):
     """One run of single, double or triple exponential smoothing.
 
     ``fitted[t]`` is the one-step-ahead forecast of ``y[t]`` (``fitted[0]``
@@ -83,24 +83,3 @@ class SmoothingResult:
             seasonal if seasonal in ("add", "mul") else None,  # type: ignore[arg-type]
             steps,
         )
-
-    @property
-    def resid(self) -> FloatArray:
-        """One-step-ahead errors ``y − fitted``."""
-        return self.y - self.fitted
-
-    @property
-    def sse(self) -> float:
-        return measures.sse(self.y, self.fitted)
-
-    @property
-    def mse(self) -> float:
-        return measures.mse(self.y, self.fitted)
-
-    @property
-    def mae(self) -> float:
-        return measures.mae(self.y, self.fitted)
-
-    @property
-    def mape(self) -> float:
-        return measures.mape(self.y, self.fitted)
