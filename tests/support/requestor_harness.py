@@ -54,16 +54,20 @@ def test_catalog() -> Catalog:
     return Catalog.load(registry=registry)
 
 
-@dataclass
-class Harness:
+BASE_URL = "http://requestor.test"
+
+
+class ApiDriver:
+    """Users, authenticated clients and signed runner hooks against ``app``.
+
+    Shared by the harnesses here and the bad-input kit; the dataclasses that
+    mix it in hold the attributes declared below.
+    """
+
     app: FastAPI
     store: Store
-    queue: Queue
-    broadcast: MemoryBroadcast
-    artifacts: MemoryArtifactStore
     secret: str
-    settings: Settings
-    tokens: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str]
 
     async def add_user(self, name: str, *, admin: bool = False, password: bool = False) -> User:
         """A user with an API token; with ``password`` also PASSWORD (argon2 is slow)."""
@@ -81,7 +85,7 @@ class Harness:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
         transport = httpx.ASGITransport(app=self.app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://requestor.test", headers=headers
+            transport=transport, base_url=BASE_URL, headers=headers
         ) as client:
             yield client
 
@@ -98,6 +102,18 @@ class Harness:
             secret or self.secret, msg_id or f"msg_{uuid.uuid4().hex}", raw, timestamp=timestamp
         )
         return raw, {**headers, "content-type": "application/json"}
+
+
+@dataclass
+class Harness(ApiDriver):
+    app: FastAPI
+    store: Store
+    queue: Queue
+    broadcast: MemoryBroadcast
+    artifacts: MemoryArtifactStore
+    secret: str
+    settings: Settings
+    tokens: dict[str, str] = field(default_factory=dict)
 
 
 def runner_event(report_id: str, kind: str, attempt: int = 1, **data: Any) -> dict[str, Any]:

@@ -8,9 +8,6 @@ its first event and the queue job in one transaction: exactly the path whose
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +16,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from requestor_harness import PASSWORD, ApiDriver
 from sqlalchemy import func, select
 
 from reportflow.artifacts import MemoryArtifactStore
@@ -26,8 +24,7 @@ from reportflow.catalog import Catalog, Registry
 from reportflow.config import Settings
 from reportflow.queue import Queue, connect
 from reportflow.requestor import create_app
-from reportflow.requestor.auth import digest, hash_password, new_token
-from reportflow.store import Role, Store, users
+from reportflow.store import Store
 from reportflow.store.tables import (
     api_tokens,
     report_events,
@@ -36,11 +33,9 @@ from reportflow.store.tables import (
     webhook_receipts,
 )
 from reportflow.store.tables import users as users_table
-from reportflow.webhooks import generate_secret, signature_headers
+from reportflow.webhooks import generate_secret
 
-PASSWORD = "correct horse battery"
 BODY_LIMIT = 64 * 1024
-BASE_URL = "http://requestor.test"
 
 
 def audit_catalog() -> Catalog:
@@ -80,30 +75,12 @@ class Counts:
 
 
 @dataclass
-class Requestor:
+class Requestor(ApiDriver):
     app: FastAPI
     store: Store
     queue: Queue
     secret: str
     tokens: dict[str, str] = field(default_factory=dict)
-
-    async def add_user(self, name: str, *, admin: bool = False, password: bool = False) -> None:
-        role = Role.ADMIN if admin else Role.USER
-        token = new_token()
-        hashed = hash_password(PASSWORD) if password else None
-        async with self.store.transaction() as db:
-            user = await users.create_user(db, name, role=role, password_hash=hashed)
-            await users.create_token(db, user.id, digest(token))
-        self.tokens[name] = token
-
-    @asynccontextmanager
-    async def client(self, user: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
-        transport = httpx.ASGITransport(app=self.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url=BASE_URL, headers=headers
-        ) as client:
-            yield client
 
     async def call(self, user: str | None, method: str, url: str, **kw: Any) -> httpx.Response:
         async with self.client(user) as c:
@@ -114,20 +91,6 @@ class Requestor:
         answer = await client.post("/api/v1/session", json={"username": name, "password": PASSWORD})
         assert answer.status_code == 200, answer.text
         return str(answer.json()["csrf_token"])
-
-    def hook(
-        self,
-        body: dict[str, Any] | bytes,
-        *,
-        msg_id: str | None = None,
-        timestamp: int | None = None,
-        secret: str | None = None,
-    ) -> tuple[bytes, dict[str, str]]:
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers = signature_headers(
-            secret or self.secret, msg_id or f"msg_{uuid.uuid4().hex}", raw, timestamp=timestamp
-        )
-        return raw, {**headers, "content-type": "application/json"}
 
     async def submit(self, user: str = "ann", **body: Any) -> str:
         payload = {"report": "sales", "params": {"region": "north"}, **body}
@@ -148,23 +111,6 @@ class Requestor:
             live = await count(sessions)
         stats = await self.queue.stats()
         return Counts(*rows, live, sum(stats.depth.values()))
-
-
-def runner_event(report_id: str, kind: str, attempt: int = 1, **data: Any) -> dict[str, Any]:
-    """The body the runner's WebhookSink posts for one event."""
-    return {
-        "type": f"report.{kind}",
-        "timestamp": "2026-11-28T00:00:00+00:00",
-        "data": {
-            "kind": kind,
-            "job_id": report_id,
-            "report": "sales",
-            "attempt": attempt,
-            "at": time.time(),
-            "data": data,
-            "meta": {},
-        },
-    }
 
 
 @asynccontextmanager

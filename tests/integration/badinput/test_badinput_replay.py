@@ -12,7 +12,8 @@ import time
 from typing import Any
 
 import pytest
-from badinput_kit import Requestor, runner_event
+from badinput_kit import Requestor
+from requestor_harness import runner_event
 
 pytestmark = pytest.mark.integration
 
