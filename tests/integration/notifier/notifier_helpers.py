@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,3 +23,11 @@ def channel(spec: dict[str, Any], client: httpx.AsyncClient) -> Channel[Any]:
     config: NotifierConfig = parse_config({"receivers": {"r": [spec]}, "route": {"receiver": "r"}})
     cfg = config.receivers["r"][0]
     return build_channel(cfg.name or f"{cfg.type}-0", cfg, client)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a killed orphan may linger as a zombie until reaped

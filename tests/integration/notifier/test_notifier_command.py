@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from notifier_helpers import channel, note
+from notifier_helpers import alive, channel, note
 from notifier_samples import backlog
 
 from reportflow.notifier import DeliveryError
@@ -86,14 +86,6 @@ async def test_missing_program_is_a_clear_error() -> None:
             await channel(spec, client).send(note())
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"  # a killed orphan may linger as a zombie until reaped
-
-
 async def test_hanging_command_group_is_killed_at_timeout(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     # The parent starts a child in the same group, records both pids, then both hang.
@@ -111,11 +103,11 @@ async def test_hanging_command_group_is_killed_at_timeout(tmp_path: Path) -> Non
     assert time.monotonic() - started < 10
     parent, child = (int(p) for p in pids.read_text().split())
     for _ in range(100):  # the kernel delivers SIGKILL promptly; allow a moment
-        if not _alive(parent) and not _alive(child):
+        if not alive(parent) and not alive(child):
             break
         await asyncio.sleep(0.02)
-    assert not _alive(parent)
-    assert not _alive(child)
+    assert not alive(parent)
+    assert not alive(child)
 
 
 async def test_concurrency_cap_is_honoured(tmp_path: Path) -> None:

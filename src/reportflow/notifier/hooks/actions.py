@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from reportflow.notifier.channels.command import run_process
 from reportflow.notifier.config import NotifierConfig
 from reportflow.notifier.dedupe import DedupeCache
 from reportflow.notifier.dispatcher import Dispatcher
@@ -27,6 +26,7 @@ from reportflow.notifier.hooks.config import CommandAction, HookConfig, NotifyAc
 from reportflow.notifier.hooks.history import CallOutcome
 from reportflow.notifier.hooks.request import HookRequest
 from reportflow.notifier.payload import Alert, AlertGroup, AlertStatus
+from reportflow.notifier.process import run_process
 from reportflow.notifier.routing import Route
 from reportflow.notifier.templates import TemplateRenderer, Templates
 
