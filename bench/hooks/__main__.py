@@ -5,19 +5,26 @@ Run from the repository root::
     .venv/bin/python -m bench.hooks [--runs 3] [--duration 10] [--connections 32]
 
 Installs ``webhook`` and ``wrk`` with apt-get when they are missing (as root),
-starts ``reportflow notifier --hooks`` (uvicorn, one worker, uvloop/httptools
-when installed) and ``webhook`` on loopback, and drives each with ``wrk`` (a
-Lua script POSTs a small JSON body) for a fixed duration and connection count:
+starts ``reportflow notifier --hooks`` (uvicorn, one worker, httptools, the
+event loop of ``--loop``: asyncio, the notifier's default) and ``webhook`` on
+loopback, and drives each with ``wrk`` (a Lua script POSTs a small JSON body)
+for a fixed duration and connection count:
 
 (a) a trivial hook: reportflow answers a static body; webhook is measured two
     ways, because every webhook hook must run a command — its plain hook
     (``/bin/true``, started in the background, answered at once) and a hook
     whose trigger rule never matches (no process, the bare HTTP path).
 (b) a command hook that waits for ``/bin/sleep 0.01`` and answers with its
-    output; reportflow caps it at ``--cap`` concurrent runs (the rest queue),
-    webhook runs every call at once (it has no cap).
+    output; reportflow caps it at ``--cap`` concurrent runs (the rest queue, or
+    are refused with 429), webhook runs every call at once (it has no cap).
+    A third reportflow case sets the cap to ``--connections``, so the cap is
+    never the bottleneck and what is measured is the cost of running commands.
+    With ``--cap`` 4 and 32 connections, 8 calls share each slot: the queued
+    case cannot answer faster than 8 runs of ``sleep 0.01`` (80 ms) at p50.
 
-Prints a markdown table of medians over ``--runs`` runs (the systems alternate).
+Prints a markdown table of medians over ``--runs`` runs (the systems alternate),
+with the server's CPU time per request (its own, and its children's: the
+commands it ran) and the load average before and after.
 """
 
 from __future__ import annotations
@@ -79,7 +86,7 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> 
     sys.exit(f"nothing listens on {port} after {timeout}s")
 
 
-def reportflow_hooks(cap: int) -> str:
+def reportflow_hooks(cap: int, wide_cap: int) -> str:
     return f"""
 hooks:
   - id: static
@@ -93,6 +100,11 @@ hooks:
   - id: command-shed
     command: {{argv: [/bin/sleep, "0.01"], stdin: ""}}
     max_concurrent: {cap}
+    max_queued: 0
+    response: {{include_output: true}}
+  - id: command-wide
+    command: {{argv: [/bin/sleep, "0.01"], stdin: ""}}
+    max_concurrent: {wide_cap}
     max_queued: 0
     response: {{include_output: true}}
 """
@@ -122,8 +134,10 @@ WEBHOOK_HOOKS = [
 
 
 @contextlib.contextmanager
-def servers(tmp: Path, cap: int) -> Iterator[tuple[int, int, list[int]]]:
-    (tmp / "hooks.yaml").write_text(reportflow_hooks(cap))
+def servers(
+    tmp: Path, cap: int, wide_cap: int, loop: str = "asyncio"
+) -> Iterator[tuple[int, int, list[int]]]:
+    (tmp / "hooks.yaml").write_text(reportflow_hooks(cap, wide_cap))
     (tmp / "hooks.json").write_text(json.dumps(WEBHOOK_HOOKS))
     rf_port, wh_port = free_port(), free_port()
     env = {
@@ -133,6 +147,7 @@ def servers(tmp: Path, cap: int) -> Iterator[tuple[int, int, list[int]]]:
         "REPORTFLOW_CONFIG": str(tmp / "none.toml"),
     }
     command = [str(ROOT / ".venv/bin/reportflow"), "notifier", "--port", str(rf_port)]
+    command += ["--loop", loop]
     rf = subprocess.Popen(
         [*command, "--hooks", str(tmp / "hooks.yaml")],
         env=env,
@@ -165,6 +180,10 @@ class Load:
     p99_ms: float
     non_2xx: int
     errors: int
+    cpu_ms: float = 0.0
+    """The server's CPU time per request (user + system), in milliseconds."""
+    child_cpu_ms: float = 0.0
+    """Its reaped children's (the commands') CPU time per request."""
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -215,6 +234,20 @@ def wrk(url: str, lua: Path, duration: int, connections: int) -> Load:
     )
 
 
+def measured(pid: int, url: str, lua: Path, duration: int, connections: int) -> Load:
+    """``wrk`` against ``url``, with the CPU time the server (``pid``) spent meanwhile."""
+    server = psutil.Process(pid)
+    before = server.cpu_times()
+    load = wrk(url, lua, duration, connections)
+    after = server.cpu_times()
+    requests = max(load.rps * duration, 1)
+    load.cpu_ms = (after.user + after.system - before.user - before.system) / requests * 1000
+    children = after.children_user + after.children_system
+    children -= before.children_user + before.children_system
+    load.child_cpu_ms = children / requests * 1000
+    return load
+
+
 def median_load(loads: list[Load]) -> Load:
     return Load(
         statistics.median(x.rps for x in loads),
@@ -222,7 +255,13 @@ def median_load(loads: list[Load]) -> Load:
         statistics.median(x.p99_ms for x in loads),
         sum(x.non_2xx for x in loads),
         sum(x.errors for x in loads),
+        statistics.median(x.cpu_ms for x in loads),
+        statistics.median(x.child_cpu_ms for x in loads),
     )
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> None:
@@ -231,7 +270,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--cap", type=int, default=4, help="reportflow's max_concurrent in (b)")
+    parser.add_argument(
+        "--wide-cap",
+        type=int,
+        help="max_concurrent where the cap is not the bottleneck (default: --connections)",
+    )
+    parser.add_argument(
+        "--loop", choices=["asyncio", "uvloop"], default="asyncio", help="reportflow's event loop"
+    )
     args = parser.parse_args()
+    wide_cap = args.wide_cap or args.connections
     ensure_tools()
     cases = [
         ("(a) trivial", "reportflow static body", "rf", "static"),
@@ -240,14 +288,17 @@ def main() -> None:
         ("(b) command", f"reportflow, cap {args.cap}, queue", "rf", "command"),
         ("(b) command", f"reportflow, cap {args.cap}, 429 over cap", "rf", "command-shed"),
         ("(b) command", "webhook, no cap", "wh", "command"),
+        ("(b) command", f"reportflow, cap {wide_cap} (not the bottleneck)", "rf", "command-wide"),
     ]
     results: dict[int, list[Load]] = {i: [] for i in range(len(cases))}
+    load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="bench-hooks-") as tmp_name:
         tmp = Path(tmp_name)
         lua = tmp / "post.lua"
         lua.write_text(LUA)
-        with servers(tmp, args.cap) as (rf_port, wh_port, pids):
+        with servers(tmp, args.cap, wide_cap, args.loop) as (rf_port, wh_port, pids):
             ports = {"rf": rf_port, "wh": wh_port}
+            server_pid = {"rf": pids[0], "wh": pids[1]}
             for _, _, system, hook in cases:  # warm-up, not counted
                 settle(ports[system], pids)
                 wrk(f"http://127.0.0.1:{ports[system]}/hooks/{hook}", lua, 2, args.connections)
@@ -258,23 +309,26 @@ def main() -> None:
                 for i, (_, label, system, hook) in order:
                     url = f"http://127.0.0.1:{ports[system]}/hooks/{hook}"
                     settle(ports[system], pids)
-                    load = wrk(url, lua, args.duration, args.connections)
+                    load = measured(server_pid[system], url, lua, args.duration, args.connections)
                     results[i].append(load)
                     print(
-                        f"run {run + 1} {label}: {load.rps:.0f} req/s p99 {load.p99_ms:.1f} ms",
+                        f"run {run + 1} {label}: {load.rps:.0f} req/s p99 {load.p99_ms:.1f} ms, "
+                        f"CPU {load.cpu_ms:.3f} + {load.child_cpu_ms:.3f} ms/req",
                         file=sys.stderr,
                     )
     print(
-        f"\n{args.runs} runs x {args.duration}s, wrk -t2 -c{args.connections}, "
-        f"{os.cpu_count()} CPUs; medians\n"
+        f"\n{args.runs} runs x {args.duration}s, reportflow on {args.loop}, "
+        f"wrk -t2 -c{args.connections}, "
+        f"{os.cpu_count()} CPUs, load average {load_before} before and {loadavg()} after; "
+        "medians; CPU ms/req: the server's own + its commands'\n"
     )
-    print("| case | server | req/s | p50 ms | p99 ms | non-2xx | socket errors |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| case | server | req/s | p50 ms | p99 ms | non-2xx | socket errors | CPU ms/req |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for i, (case, label, _, _) in enumerate(cases):
         m = median_load(results[i])
         print(
             f"| {case} | {label} | {m.rps:,.0f} | {m.p50_ms:.2f} | {m.p99_ms:.2f} | "
-            f"{m.non_2xx} | {m.errors} |"
+            f"{m.non_2xx} | {m.errors} | {m.cpu_ms:.3f} + {m.child_cpu_ms:.3f} |"
         )
     a_rf = statistics.median(x.rps for x in results[0])
     a_wh = max(statistics.median(x.rps for x in results[j]) for j in (1, 2))
@@ -282,9 +336,14 @@ def main() -> None:
     print(f"\n(a) reportflow / best webhook throughput: {a_rf / a_wh:.2f} (target >= 0.5)")
     a_true = statistics.median(x.rps for x in results[1])
     print(f"(a) reportflow / webhook with its /bin/true: {a_rf / a_true:.2f}")
-    for j in (3, 4):
+    b_wh_rps = statistics.median(x.rps for x in results[5])
+    for j in (3, 4, 6):
         b_rf = statistics.median(x.p99_ms for x in results[j])
-        print(f"(b) {cases[j][1]} p99 / webhook p99: {b_rf / b_wh:.2f} (target < 1)")
+        b_rps = statistics.median(x.rps for x in results[j])
+        print(
+            f"(b) {cases[j][1]}: p99 / webhook p99 {b_rf / b_wh:.2f} (target < 1), "
+            f"req/s / webhook {b_rps / b_wh_rps:.2f}"
+        )
 
 
 if __name__ == "__main__":
