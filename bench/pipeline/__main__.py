@@ -51,7 +51,8 @@ def one_run(case: Case, args: argparse.Namespace) -> dict[str, Any]:
         token = make_user(database_url)
         profile = None
         if args.profile:
-            profile = Path(args.profile).with_suffix(f".{case.store}.{case.mode}.svg")
+            given = Path(args.profile)  # .txt: py-spy's raw collapsed stacks; else a flame graph
+            profile = given.with_suffix(f".{case.store}.{case.mode}{given.suffix or '.svg'}")
         spec = ServerSpec(
             home=home,
             database_url=database_url,
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--mode", choices=["throughput", "latency", "both"], default="both")
-    parser.add_argument("--profile", help="py-spy flame graph prefix (one SVG per case)")
+    parser.add_argument("--profile", help="py-spy profile prefix, one per case (.txt: collapsed stacks, else SVG)")
     parser.add_argument("--quick", action="store_true", help="1 run, 100 reports, 5 s at 10/s")
     args = parser.parse_args(argv)
     rates = args.rate or [100.0]

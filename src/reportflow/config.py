@@ -40,6 +40,8 @@ class RunnerSettings(BaseModel):
     heartbeat_seconds: float = Field(DEFAULT_HEARTBEAT_SECONDS, gt=0)
     grace_seconds: float = Field(DEFAULT_GRACE_SECONDS, ge=0)
     claim_batch: int = Field(16, ge=1)
+    webhook_batch: int = Field(64, ge=1)
+    """Most report events in one webhook request to the requestor; 1: one request each."""
     scale_token: str | None = None
     """Bearer token of the runner's ``POST /hooks/scale``; unset: the hook refuses all."""
     scale_cooldown_seconds: float = Field(300.0, ge=0)

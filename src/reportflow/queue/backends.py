@@ -17,8 +17,8 @@ from reportflow.queue.base import Queue
 # scheme -> (module, driver packages that module needs, what to install)
 _BACKENDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "memory": ("reportflow.queue.memory", (), ""),
-    "sqlite": ("reportflow.queue.sqlite", ("aiosqlite",), "aiosqlite"),
-    "sqlite+aiosqlite": ("reportflow.queue.sqlite", ("aiosqlite",), "aiosqlite"),
+    "sqlite": ("reportflow.queue.sqlite", (), ""),
+    "sqlite+aiosqlite": ("reportflow.queue.sqlite", (), ""),
     "postgresql": ("reportflow.queue.postgres", ("asyncpg",), "asyncpg"),
     "postgres": ("reportflow.queue.postgres", ("asyncpg",), "asyncpg"),
     "postgresql+asyncpg": ("reportflow.queue.postgres", ("asyncpg",), "asyncpg"),

@@ -19,6 +19,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from reportflow.aftercommit import after_commit
 from reportflow.errors import JobNotFoundError, QueueError
 from reportflow.queue.base import (
     Job,
@@ -136,10 +137,13 @@ class SQLQueue(Queue):
                 stored = await self._insert(connection, job)
             else:
                 stored = await self._enqueues.submit(job)
-        # With the caller's connection the row is visible only once they
-        # commit; a claimer woken too early finds nothing and the next wake-up
-        # (PostgreSQL NOTIFY on commit) or poll picks it up.
-        self._claimable(max(0.0, stored.scheduled_at - job.enqueued_at))
+        delay = max(0.0, stored.scheduled_at - job.enqueued_at)
+        # On the caller's connection the row is visible only once they commit:
+        # wake claimers then, when the caller's transaction says when that is.
+        # (Otherwise a claimer woken now may find nothing, and the next wake-up,
+        # PostgreSQL's NOTIFY on commit, or a poll picks the job up.)
+        if connection is None or not after_commit(connection, lambda: self._claimable(delay)):
+            self._claimable(delay)
         return stored
 
     async def _flush_enqueues(self, jobs: Sequence[Job]) -> list[Job | BaseException]:

@@ -28,6 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from reportflow import sqlite_inline
 from reportflow.errors import ConfigError, QueueError
 from reportflow.queue.sql_queue import SQLQueue
 from reportflow.queue.sql_schema import metadata
@@ -87,19 +88,18 @@ class SQLiteQueue(SQLQueue):
         if directory:
             os.makedirs(directory, exist_ok=True)
         engine = create_async_engine(
-            f"sqlite+aiosqlite:///{self.path}",
+            f"sqlite+{sqlite_inline.DRIVER}:///{self.path}",
+            connect_args={"timeout": self._busy_timeout},
             pool_size=1,
             max_overflow=0,
             pool_reset_on_return=None,  # every use commits or rolls back itself
         )
-        busy_ms = int(self._busy_timeout * 1000)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _configure(dbapi_connection: Any, _record: Any) -> None:
             # Transactions are started by the "begin" hook below, not the driver.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.close()

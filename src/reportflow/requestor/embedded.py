@@ -101,6 +101,10 @@ async def serve_embedded(
     settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, secure_cookies: bool = False
 ) -> None:
     """Serve everything until SIGINT/SIGTERM; the runner drains first."""
+    # Imported before the server answers: importing on the loop later stalls
+    # every request in flight (the scale hook pulls in SciPy, about 0.5 s).
+    from reportflow.runner import scale
+    from reportflow.runner.executors import warm_up
     from reportflow.runner.service import build_runner, report_executor
     from reportflow.webhooks import WebhookSink
 
@@ -122,10 +126,13 @@ async def serve_embedded(
             name="embedded-runner",
             # Short reports (most, on one machine) then send no progress webhooks.
             quiet_start=True,
+            batch_size=settings.runner.webhook_batch,
         )
         queue = app.state.services.queue
-        runner = build_runner(settings, queue, report_executor(settings), sink=sink)
-        _mount_scale_hook(app, runner, settings)
+        executor = report_executor(settings)
+        await warm_up(executor)  # the web server already answers meanwhile
+        runner = build_runner(settings, queue, executor, sink=sink)
+        _mount_scale_hook(app, scale, runner, settings)
         app.state.runners = [runner]  # the admin page shows its slots
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -175,18 +182,16 @@ async def _notifier(app: FastAPI, settings: Settings) -> Any:
         await notifier.state.notifier.aclose()
 
 
-def _mount_scale_hook(app: Any, runner: Any, settings: Settings) -> None:
+def _mount_scale_hook(app: Any, scale: Any, runner: Any, settings: Settings) -> None:
     """POST /hooks/scale on the same port (reportflow.runner.scale), ahead of the web routes."""
-    from reportflow.runner.scale import Scaler, scale_routes
-
     rs = settings.runner
-    scaler = Scaler(
+    scaler = scale.Scaler(
         runner,
         minimum=rs.min_concurrency,
         maximum=rs.max_concurrency,
         cooldown_seconds=rs.scale_cooldown_seconds,
     )
-    app.router.routes[0:0] = scale_routes(scaler, token=rs.scale_token)
+    app.router.routes[0:0] = scale.scale_routes(scaler, token=rs.scale_token)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -83,12 +83,21 @@ class BadMessage(ValueError):
         self.detail = detail
 
 
-def parse(body: bytes) -> RunnerEvent:
-    """The event in a webhook body; raises BadMessage (400 not JSON, 422 wrong shape)."""
+def decode(body: bytes) -> Any:
+    """The JSON of a webhook body; raises BadMessage (400) when it is not JSON."""
     try:
-        raw = json.loads(body)
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadMessage(400, f"body is not JSON: {exc}") from exc
+
+
+def parse(body: bytes) -> RunnerEvent:
+    """The event in a webhook body; raises BadMessage (400 not JSON, 422 wrong shape)."""
+    return event_of(decode(body))
+
+
+def event_of(raw: Any) -> RunnerEvent:
+    """The event in a decoded webhook body; raises BadMessage (422) for a wrong shape."""
     try:
         message = RunnerMessage.model_validate(_without_nul(raw))
     except ValidationError as exc:
@@ -135,6 +144,14 @@ async def receive(services: Services, webhook_id: str, event: RunnerEvent) -> Re
     return receipt
 
 
+async def receive_many(services: Services, items: list[tuple[str, RunnerEvent]]) -> list[Receipt]:
+    """:func:`receive` for the events of a batch webhook, in one transaction."""
+    receipts = await apply_many(services, items) if items else []
+    for receipt in receipts:
+        WEBHOOKS_RECEIVED.labels(receipt.outcome).inc()
+    return receipts
+
+
 async def apply(services: Services, event_id: str, event: RunnerEvent) -> Receipt:
     """Apply one event exactly once per ``event_id``, then publish what it logged.
 
@@ -152,37 +169,60 @@ async def apply(services: Services, event_id: str, event: RunnerEvent) -> Receip
     return receipt
 
 
-async def _apply(services: Services, webhook_id: str, event: RunnerEvent) -> Receipt:
+async def apply_many(services: Services, items: list[tuple[str, RunnerEvent]]) -> list[Receipt]:
+    """:func:`apply` for several events in one transaction (a batch webhook),
+    then publish what they logged; the receipts are in the order of ``items``.
+
+    If the shared transaction fails on a concurrent twin of one of the ids,
+    each event is applied again on its own, so the others still land.
+    """
     now = time.time()
+    try:
+        async with services.store.transaction() as db:
+            receipts = [await _apply_in(db, webhook_id, e, now) for webhook_id, e in items]
+    except IntegrityError:
+        return [await apply(services, webhook_id, event) for webhook_id, event in items]
+    for receipt in receipts:
+        for entry in receipt.entries:
+            await publish_entry(services, entry)
+    return receipts
+
+
+async def _apply(services: Services, webhook_id: str, event: RunnerEvent) -> Receipt:
     async with services.store.transaction() as db:
-        if await events.seen_webhook(db, webhook_id) is not None:
-            return Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
-        report = await reports.get_report(db, event.job_id, lock=True)
-        if report is None:
-            log.warning("webhook %s for unknown report %s ignored", webhook_id, event.job_id)
-            await events.record_webhook(db, webhook_id, at=now, report_id=None, outcome="unknown")
-            return Receipt(200, "unknown", f"no report {event.job_id!r}; ignored")
-        change = transition(report, event.kind, event.attempt, event.at, event.data)
-        if change is None:
-            await events.record_webhook(
-                db, webhook_id, at=now, report_id=report.id, outcome="stale"
-            )
-            return Receipt(
-                200,
-                "stale",
-                f"report {report.id} is {report.status.value} at attempt {report.attempt}; "
-                f"{event.kind} of attempt {event.attempt} changes nothing",
-            )
-        await reports.update_report(db, report.id, change.status, change.values)
-        entries: list[LogEntry] = []
-        if change.opens_attempt:
-            # The attempt's own ``started`` was overtaken (or lost): log one in
-            # its place, so the owner sees queued → started → progress; the
-            # late ``started`` will be stale.
-            entries.append(await _log(db, report, event, "started", change.status, {}))
-        data = user_data(report.id, event)
-        entries.append(await _log(db, report, event, event.kind, change.status, data))
-        await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="applied")
+        return await _apply_in(db, webhook_id, event, time.time())
+
+
+async def _apply_in(
+    db: AsyncConnection, webhook_id: str, event: RunnerEvent, now: float
+) -> Receipt:
+    """Apply one event inside the caller's transaction."""
+    if await events.seen_webhook(db, webhook_id) is not None:
+        return Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
+    report = await reports.get_report(db, event.job_id, lock=True)
+    if report is None:
+        log.warning("webhook %s for unknown report %s ignored", webhook_id, event.job_id)
+        await events.record_webhook(db, webhook_id, at=now, report_id=None, outcome="unknown")
+        return Receipt(200, "unknown", f"no report {event.job_id!r}; ignored")
+    change = transition(report, event.kind, event.attempt, event.at, event.data)
+    if change is None:
+        await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="stale")
+        return Receipt(
+            200,
+            "stale",
+            f"report {report.id} is {report.status.value} at attempt {report.attempt}; "
+            f"{event.kind} of attempt {event.attempt} changes nothing",
+        )
+    await reports.update_report(db, report.id, change.status, change.values)
+    entries: list[LogEntry] = []
+    if change.opens_attempt:
+        # The attempt's own ``started`` was overtaken (or lost): log one in
+        # its place, so the owner sees queued → started → progress; the
+        # late ``started`` will be stale.
+        entries.append(await _log(db, report, event, "started", change.status, {}))
+    data = user_data(report.id, event)
+    entries.append(await _log(db, report, event, event.kind, change.status, data))
+    await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="applied")
     detail = f"report {report.id} is {change.status.value}"
     return Receipt(200, "applied", detail, entries=tuple(entries))
 

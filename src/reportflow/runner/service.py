@@ -21,6 +21,7 @@ from reportflow.errors import ConfigError
 from reportflow.queue import Queue, connect
 from reportflow.runner.context import Executor
 from reportflow.runner.events import EventSink, FanoutSink, LogSink
+from reportflow.runner.executors import warm_up
 from reportflow.runner.hooks import RunnerHooks
 from reportflow.runner.metrics_hooks import MeteredExecutor, MetricsHooks
 from reportflow.runner.pool import Runner, default_worker_id
@@ -100,6 +101,7 @@ async def event_sink(settings: Settings) -> EventSink:
         settings.webhook_secret.split(),
         settings.resolved_database_url,
         name="runner",
+        batch_size=settings.runner.webhook_batch,
     )
     log.info("events go to %s", hook_url)
     return FanoutSink(LogSink(), webhook)
@@ -142,6 +144,7 @@ async def serve(
     try:
         if sink is None:
             sink = await event_sink(settings)
+        await warm_up(executor)
         runner = build_runner(settings, queue, executor, sink=sink, hooks=hooks)
         tune_gc()
         done = asyncio.Event()

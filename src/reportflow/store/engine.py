@@ -1,4 +1,4 @@
-"""Database URLs and engines for the store: SQLite (aiosqlite) and Postgres (asyncpg).
+"""Database URLs and engines for the store: SQLite and Postgres (asyncpg).
 
 People write the URLs they know (``sqlite:///x.db``, ``postgresql://...``); the
 store picks the async driver for the app and a sync driver for Alembic.
@@ -14,11 +14,12 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from reportflow import sqlite_inline
 from reportflow.errors import ConfigError
 
-_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_ASYNC_DRIVERS = {"sqlite": f"sqlite+{sqlite_inline.DRIVER}", "postgresql": "postgresql+asyncpg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def _parse(url: str) -> URL:
@@ -51,11 +52,10 @@ def is_memory_sqlite(url: URL) -> bool:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # WAL lets readers run beside the one writer; busy_timeout makes writers
-    # queue up instead of failing with "database is locked".
+    # WAL lets readers run beside the one writer. (A locked database is waited
+    # for by the driver, without blocking the loop: see reportflow.sqlite_inline.)
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -65,10 +65,11 @@ def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url`` with the pragmas and pool the store needs."""
     target = async_url(url)
     kwargs: dict[str, Any] = {}
+    if target.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
     if is_memory_sqlite(target):
         # One shared connection, or every new connection sees an empty database.
         kwargs["poolclass"] = StaticPool
-        kwargs["connect_args"] = {"check_same_thread": False}
     engine = create_async_engine(target, **kwargs)
     if target.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from reportflow.aftercommit import collect
 from reportflow.store.engine import create_engine
 from reportflow.store.gate import sqlite_path, write_gate
 from reportflow.store.migrate import migrate_engine
@@ -75,9 +76,15 @@ class Store:
 
         On SQLite, writers of this process take turns on the file's write gate
         (:mod:`reportflow.store.gate`) rather than in SQLite's busy handler.
+        Callbacks registered with :func:`reportflow.aftercommit.after_commit`
+        run after the commit.
         """
-        async with write_gate(self._gate_path), self._writer.begin() as conn:
-            yield conn
+        async with write_gate(self._gate_path):
+            async with self._writer.begin() as conn:
+                committed = collect(conn)
+                yield conn
+            for callback in committed:
+                callback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

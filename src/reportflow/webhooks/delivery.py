@@ -14,9 +14,12 @@ alert notifier) whether to stop, retry, or give up::
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import TracebackType
 from typing import Any, Self
@@ -25,6 +28,7 @@ import httpx
 
 from reportflow.errors import WebhookError
 from reportflow.metrics import WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_LATENCY
+from reportflow.webhooks.batch import Message, answer_statuses, chunks, encode_batch
 from reportflow.webhooks.schedule import parse_retry_after
 from reportflow.webhooks.signing import Secrets, decode_secrets, signature_headers
 
@@ -90,6 +94,9 @@ class WebhookClient:
         http: a shared ``httpx.AsyncClient``; the client makes (and closes) its
             own when omitted.
         timeout: seconds for the whole attempt (connect, send, answer).
+        batch_size: most messages :meth:`send_many` puts in one POST
+            (:mod:`reportflow.webhooks.batch`); 1 sends each message alone, which
+            any Standard Webhooks endpoint understands.
     """
 
     def __init__(
@@ -100,16 +107,20 @@ class WebhookClient:
         name: str | None = None,
         http: httpx.AsyncClient | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        batch_size: int = 1,
     ) -> None:
         if not url.startswith(("http://", "https://")):
             raise WebhookError(f"webhook url {url!r} is not http:// or https://")
         if timeout <= 0:
             raise WebhookError(f"webhook timeout {timeout} s is not > 0")
+        if batch_size < 1:
+            raise WebhookError(f"webhook batch size {batch_size} is not >= 1")
         decode_secrets(secrets)  # fail now, at configuration time, on a bad secret
         self.url = url
         self.endpoint = name or url
         self._secrets = secrets
         self._timeout = timeout
+        self.batch_size = batch_size
         self._own_http = http is None
         self._http = http or httpx.AsyncClient(timeout=timeout)
 
@@ -117,8 +128,38 @@ class WebhookClient:
         """POST ``payload`` once, signed with a fresh timestamp; never raises for delivery."""
         return await self.send_body(msg_id, encode_payload(payload))
 
+    async def send_many(self, messages: Sequence[Message]) -> list[DeliveryAttempt]:
+        """One attempt for each message, in batches of up to ``batch_size``; the
+        attempts come back in the order of ``messages``."""
+        if self.batch_size == 1:
+            return list(await asyncio.gather(*(self.send_body(m.id, m.body) for m in messages)))
+        batches = chunks(messages, self.batch_size)
+        results = await asyncio.gather(*(self._send_batch(batch) for batch in batches))
+        return [attempt for batch in results for attempt in batch]
+
+    async def _send_batch(self, batch: list[Message]) -> list[DeliveryAttempt]:
+        if len(batch) == 1:
+            return [await self.send_body(batch[0].id, batch[0].body)]
+        whole = await self._post(f"msg_batch_{uuid.uuid4().hex}", encode_batch(batch))
+        if whole.outcome is not Outcome.DELIVERED or whole.answer is None:
+            return [self._count(replace(whole.attempt, msg_id=m.id)) for m in batch]
+        statuses = answer_statuses(whole.answer)
+        attempts = []
+        for message in batch:
+            status, detail = statuses.get(message.id, (None, "no result for it in the answer"))
+            outcome = Outcome.RETRY if status is None else classify(status)
+            error = None if outcome is Outcome.DELIVERED else f"in batch: {status} {detail}"
+            attempt = replace(
+                whole.attempt, msg_id=message.id, status=status, outcome=outcome, error=error
+            )
+            attempts.append(self._count(attempt))
+        return attempts
+
     async def send_body(self, msg_id: str, body: bytes) -> DeliveryAttempt:
         """POST an already encoded JSON body once (see :meth:`send`)."""
+        return self._count((await self._post(msg_id, body)).attempt)
+
+    async def _post(self, msg_id: str, body: bytes) -> _Posted:
         headers = signature_headers(self._secrets, msg_id, body)
         headers["content-type"] = "application/json"
         headers["user-agent"] = USER_AGENT
@@ -129,19 +170,19 @@ class WebhookClient:
                 self.url, content=body, headers=headers, timeout=self._timeout
             )
         except httpx.TimeoutException as exc:
-            return self._record(
-                msg_id, at, started, error=f"timeout after {self._timeout} s: {exc}"
-            )
+            reason = f"timeout after {self._timeout} s: {exc}"
+            return _Posted(self._attempt(msg_id, at, started, error=reason))
         except httpx.HTTPError as exc:
-            kind = type(exc).__name__
-            return self._record(msg_id, at, started, error=f"{kind}: {exc or 'no detail'}")
+            reason = f"{type(exc).__name__}: {exc or 'no detail'}"
+            return _Posted(self._attempt(msg_id, at, started, error=reason))
         status = response.status_code
         outcome = classify(status)
         error = None if outcome is Outcome.DELIVERED else _describe(response)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        return self._record(msg_id, at, started, status, outcome, error, retry_after)
+        attempt = self._attempt(msg_id, at, started, status, outcome, error, retry_after)
+        return _Posted(attempt, _json_or_none(response))
 
-    def _record(
+    def _attempt(
         self,
         msg_id: str,
         at: float,
@@ -151,19 +192,22 @@ class WebhookClient:
         error: str | None = None,
         retry_after: float | None = None,
     ) -> DeliveryAttempt:
-        latency = time.perf_counter() - started
-        WEBHOOK_DELIVERIES.labels(outcome.value).inc()
-        WEBHOOK_DELIVERY_LATENCY.observe(latency)
         return DeliveryAttempt(
             msg_id=msg_id,
             endpoint=self.endpoint,
             outcome=outcome,
             at=at,
-            latency=latency,
+            latency=time.perf_counter() - started,
             status=status,
             error=error,
             retry_after=retry_after,
         )
+
+    @staticmethod
+    def _count(attempt: DeliveryAttempt) -> DeliveryAttempt:
+        WEBHOOK_DELIVERIES.labels(attempt.outcome.value).inc()
+        WEBHOOK_DELIVERY_LATENCY.observe(attempt.latency)
+        return attempt
 
     async def aclose(self) -> None:
         if self._own_http:
@@ -179,6 +223,27 @@ class WebhookClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """One POST's attempt, and its decoded JSON answer when it was 2xx JSON."""
+
+    attempt: DeliveryAttempt
+    answer: Any = None
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.attempt.outcome
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not 200 <= response.status_code < 300:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _describe(response: httpx.Response) -> str:

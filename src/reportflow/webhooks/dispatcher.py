@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from reportflow.errors import WebhookError
 from reportflow.metrics import OUTBOX_BACKLOG, WEBHOOK_MESSAGES_DEAD
+from reportflow.webhooks.batch import Message
 from reportflow.webhooks.delivery import DeliveryAttempt, Outcome, WebhookClient, encode_payload
 from reportflow.webhooks.outbox import ClaimedMessage, MessageState, Outbox
 from reportflow.webhooks.schedule import RetrySchedule
@@ -115,7 +116,10 @@ class OutboxDispatcher:
             )
             if not batch:
                 break
-            await asyncio.gather(*(self._attempt(m) for m in batch))
+            by_endpoint: dict[str, list[ClaimedMessage]] = {}
+            for message in batch:
+                by_endpoint.setdefault(message.endpoint, []).append(message)
+            await asyncio.gather(*(self._deliver(group) for group in by_endpoint.values()))
             total += len(batch)
         return total
 
@@ -144,26 +148,32 @@ class OutboxDispatcher:
             return self.poll_interval
         return min(self.poll_interval, max(0.0, due - time.time()))
 
-    async def _attempt(self, message: ClaimedMessage) -> None:
-        client = self.clients[message.endpoint]
-        attempt = await client.send_body(message.id, encode_payload(message.payload))
-        state, next_at = self._next_step(message, attempt)
-        if state in (MessageState.DEAD, MessageState.GONE):
-            WEBHOOK_MESSAGES_DEAD.labels(state.value).inc()
-        log.log(
-            logging.INFO if attempt.outcome is Outcome.DELIVERED else logging.WARNING,
-            "webhook %s to %s: %s%s",
-            message.id,
-            message.endpoint,
-            attempt.outcome.value,
-            f" ({attempt.error})" if attempt.error else "",
-            extra={"webhook": _log_fields(attempt, state)},
-        )
+    async def _deliver(self, messages: list[ClaimedMessage]) -> None:
+        """One attempt for each message of one endpoint (batched as its client
+        allows), recorded in one transaction."""
+        client = self.clients[messages[0].endpoint]
+        bodies = [Message(m.id, encode_payload(m.payload)) for m in messages]
+        attempts = await client.send_many(bodies)
+        steps = []
+        for message, attempt in zip(messages, attempts, strict=True):
+            state, next_at = self._next_step(message, attempt)
+            if state in (MessageState.DEAD, MessageState.GONE):
+                WEBHOOK_MESSAGES_DEAD.labels(state.value).inc()
+            log.log(
+                logging.INFO if attempt.outcome is Outcome.DELIVERED else logging.WARNING,
+                "webhook %s to %s: %s%s",
+                message.id,
+                message.endpoint,
+                attempt.outcome.value,
+                f" ({attempt.error})" if attempt.error else "",
+                extra={"webhook": _log_fields(attempt, state)},
+            )
+            steps.append((attempt, state, next_at))
         try:
-            await self.outbox.record(attempt, state=state, next_attempt_at=next_at)
+            await self.outbox.record_many(steps)
         except WebhookError as exc:
-            # The lease expires and the message is sent again: at-least-once.
-            log.error("webhook %s: attempt not recorded: %s", message.id, exc)
+            # The lease expires and the messages are sent again: at-least-once.
+            log.error("webhooks %s: attempts not recorded: %s", _ids(messages), exc)
 
     def _next_step(
         self, message: ClaimedMessage, attempt: DeliveryAttempt
@@ -184,6 +194,10 @@ class OutboxDispatcher:
             return MessageState.DEAD, None
         # From the end of the attempt, so Retry-After counts from the answer.
         return MessageState.PENDING, attempt.at + attempt.latency + delay
+
+
+def _ids(messages: list[ClaimedMessage]) -> str:
+    return ", ".join(m.id for m in messages[:3]) + (", ..." if len(messages) > 3 else "")
 
 
 def _log_fields(attempt: DeliveryAttempt, state: MessageState) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -38,6 +38,23 @@ from reportflow.webhooks.delivery import DeliveryAttempt
 from reportflow.webhooks.tables import attempts as attempts_t
 from reportflow.webhooks.tables import create_engine, metadata
 from reportflow.webhooks.tables import outbox as outbox_t
+
+# Constant statements with bound parameters: SQLAlchemy compiles each once.
+_RECORD = (
+    update(outbox_t)
+    .where(outbox_t.c.id == bindparam("msg_id"))
+    .values(
+        attempts=outbox_t.c.attempts + 1,
+        round_attempts=outbox_t.c.round_attempts + 1,
+        round_started_at=func.coalesce(outbox_t.c.round_started_at, bindparam("at")),
+        state=bindparam("state"),
+        next_attempt_at=bindparam("next_at"),
+        last_status=bindparam("status"),
+        last_error=bindparam("error"),
+    )
+    .returning(outbox_t.c.attempts)
+)
+_INSERT_ATTEMPT = attempts_t.insert()
 
 
 class MessageState(StrEnum):
@@ -194,35 +211,53 @@ class Outbox:
         self, attempt: DeliveryAttempt, *, state: MessageState, next_attempt_at: float | None
     ) -> int:
         """Log ``attempt``, move the message to ``state``; returns the attempt's number."""
+        return (await self.record_many([(attempt, state, next_attempt_at)]))[0]
+
+    async def record_many(
+        self, steps: Sequence[tuple[DeliveryAttempt, MessageState, float | None]]
+    ) -> list[int]:
+        """:meth:`record` for several attempts (of different messages), in one transaction."""
+        numbers: list[int] = []
+        action = f"record webhook {steps[0][0].msg_id!r}" if steps else "record webhooks"
+        async with self._guard(action), self._write() as conn:
+            for attempt, state, next_attempt_at in steps:
+                numbers.append(await self._record(conn, attempt, state, next_attempt_at))
+        return numbers
+
+    async def _record(
+        self,
+        conn: AsyncConnection,
+        attempt: DeliveryAttempt,
+        state: MessageState,
+        next_attempt_at: float | None,
+    ) -> int:
         at_next = attempt.at if next_attempt_at is None else next_attempt_at
-        stmt = (
-            update(outbox_t)
-            .where(outbox_t.c.id == attempt.msg_id)
-            .values(
-                attempts=outbox_t.c.attempts + 1,
-                round_attempts=outbox_t.c.round_attempts + 1,
-                round_started_at=func.coalesce(outbox_t.c.round_started_at, attempt.at),
-                state=state.value,
-                next_attempt_at=at_next,
-                last_status=attempt.status,
-                last_error=attempt.error,
-            )
-            .returning(outbox_t.c.attempts)
-        )
-        async with self._guard(f"record webhook {attempt.msg_id!r}"), self._write() as conn:
-            number = (await conn.execute(stmt)).scalar_one_or_none()
-            if number is None:
-                raise WebhookDeliveryError(f"no webhook message {attempt.msg_id!r} in the outbox")
+        number = (
             await conn.execute(
-                attempts_t.insert().values(
-                    message_id=attempt.msg_id,
-                    attempt=number,
-                    at=attempt.at,
-                    status=attempt.status,
-                    latency_ms=attempt.latency * 1000.0,
-                    error=attempt.error,
-                )
+                _RECORD,
+                {
+                    "msg_id": attempt.msg_id,
+                    "at": attempt.at,
+                    "state": state.value,
+                    "next_at": at_next,
+                    "status": attempt.status,
+                    "error": attempt.error,
+                },
             )
+        ).scalar_one_or_none()
+        if number is None:
+            raise WebhookDeliveryError(f"no webhook message {attempt.msg_id!r} in the outbox")
+        await conn.execute(
+            _INSERT_ATTEMPT,
+            {
+                "message_id": attempt.msg_id,
+                "attempt": number,
+                "at": attempt.at,
+                "status": attempt.status,
+                "latency_ms": attempt.latency * 1000.0,
+                "error": attempt.error,
+            },
+        )
         return int(number)
 
     async def next_due_at(self, endpoints: Sequence[str]) -> float | None:

@@ -4,9 +4,13 @@ Final events (succeeded, failed, cancelled) go through the durable outbox: the
 result is stored before any attempt, and retried until the requestor takes it.
 ``started`` and ``progress`` are sent directly and at most once: losing one
 costs nothing, since the next event or the final one supersedes it. Progress is
-throttled per job to one message per ``progress_interval``, always the latest,
-and never leaves before the attempt of the job's ``started`` has ended, so a
-requestor sees them in the order they happened.
+throttled per job to one message per ``progress_interval``, always the latest.
+Direct messages gather while up to ``MAX_DIRECT_REQUESTS`` requests are out
+and leave together (one request for many messages under load, with the
+client's ``batch_size``). A job's progress never leaves while a request
+carrying its ``started`` is still out (it may ride in the same batch, after
+it), so a requestor sees them in the order they happened; other jobs do not
+wait.
 
 Webhook ids of final events are ``msg_<job>_<attempt>_<kind>``: the same event
 emitted twice (a runner that crashed after emitting) has the same id, and the
@@ -26,13 +30,15 @@ from typing import Any
 
 from reportflow.errors import ReportflowError
 from reportflow.runner.events import EventKind, ReportEvent
-from reportflow.webhooks.delivery import Outcome, WebhookClient
-from reportflow.webhooks.dispatcher import OutboxDispatcher
+from reportflow.webhooks.batch import Message
+from reportflow.webhooks.delivery import Outcome, WebhookClient, encode_payload
+from reportflow.webhooks.dispatcher import DEFAULT_BATCH_SIZE, OutboxDispatcher
 from reportflow.webhooks.outbox import Outbox
 from reportflow.webhooks.schedule import RetrySchedule
 from reportflow.webhooks.signing import Secrets
 
 DEFAULT_PROGRESS_INTERVAL = 0.5
+MAX_DIRECT_REQUESTS = 4
 EVENT_TYPE_PREFIX = "report."
 
 log = logging.getLogger("reportflow.webhooks")
@@ -94,8 +100,12 @@ class WebhookSink:
         self.quiet_start = quiet_start
         self._dispatcher = dispatcher
         self._throttles: dict[str, _Throttle] = {}
-        self._started: dict[str, asyncio.Task[None]] = {}
-        """The job's ``started`` still being sent: its progress waits for it."""
+        self._direct: list[tuple[ReportEvent, Message]] = []
+        """Direct messages not yet sent, oldest first."""
+        self._requests = 0
+        """Direct requests out now."""
+        self._started_out: dict[str, int] = {}
+        """Jobs whose ``started`` is in a request still out: their progress waits."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -110,12 +120,19 @@ class WebhookSink:
         timeout: float = 10.0,
         name: str | None = None,
         quiet_start: bool = False,
+        batch_size: int = 1,
     ) -> WebhookSink:
-        """A sink that owns its client, outbox and a running dispatcher (all closed on close)."""
-        client = WebhookClient(url, secrets, timeout=timeout, name=name)
+        """A sink that owns its client, outbox and a running dispatcher (all closed on close).
+
+        ``batch_size``: most messages per POST (:mod:`reportflow.webhooks.batch`),
+        for direct messages and the outbox alike.
+        """
+        client = WebhookClient(url, secrets, timeout=timeout, name=name, batch_size=batch_size)
         outbox = Outbox.from_url(outbox_url)
         await outbox.create_tables()
-        dispatcher = OutboxDispatcher(outbox, client, schedule=schedule)
+        dispatcher = OutboxDispatcher(
+            outbox, client, schedule=schedule, batch_size=max(DEFAULT_BATCH_SIZE, batch_size)
+        )
         await dispatcher.start()
         return cls(
             client,
@@ -137,7 +154,7 @@ class WebhookSink:
             if self.quiet_start:
                 # As if a progress went out just now: the first real one waits an interval.
                 self._throttles[event.job_id] = _Throttle(last_sent=time.monotonic())
-            self._sending_started(event.job_id, self._spawn(self._send(event)))
+            self._send(event)
 
     async def drain(self) -> None:
         """Wait until every direct message started so far (and held progress) is sent."""
@@ -158,7 +175,7 @@ class WebhookSink:
         except ReportflowError as exc:
             # The outbox database is down: a direct attempt is the best left.
             log.error("webhook %s: outbox unavailable (%s); sending directly", msg_id, exc)
-            self._spawn(self._send(event, msg_id))
+            self._send(event, msg_id)
 
     def _progress(self, event: ReportEvent) -> None:
         throttle = self._throttles.setdefault(event.job_id, _Throttle())
@@ -168,7 +185,7 @@ class WebhookSink:
         wait = throttle.last_sent + self.progress_interval - time.monotonic()
         if wait <= 0:
             throttle.last_sent = time.monotonic()
-            self._spawn(self._send(event))
+            self._send(event)
             return
         throttle.held = event
         throttle.timer = self._spawn(self._release(event.job_id, throttle, wait))
@@ -179,22 +196,7 @@ class WebhookSink:
         if held is None or self._throttles.get(job_id) is not throttle:
             return
         throttle.last_sent = time.monotonic()
-        await self._send(held)
-
-    def _sending_started(self, job_id: str, task: asyncio.Task[None]) -> None:
-        self._started[job_id] = task
-
-        def done(_: asyncio.Task[None]) -> None:
-            if self._started.get(job_id) is task:
-                del self._started[job_id]
-
-        task.add_done_callback(done)
-
-    async def _after_started(self, job_id: str) -> None:
-        """Wait until the job's ``started`` was answered (or failed), if it is in flight."""
-        started = self._started.get(job_id)
-        if started is not None and started is not asyncio.current_task():
-            await asyncio.wait({started})
+        self._send(held)
 
     def _forget(self, job_id: str) -> None:
         """Drop the job's held progress: a newer state supersedes it."""
@@ -202,13 +204,43 @@ class WebhookSink:
         if throttle is not None and throttle.timer is not None:
             throttle.timer.cancel()
 
-    async def _send(self, event: ReportEvent, msg_id: str | None = None) -> None:
+    def _send(self, event: ReportEvent, msg_id: str | None = None) -> None:
+        """Queue a direct message; it leaves as soon as a request slot is free."""
         msg_id = msg_id or event_message_id(event)
-        if event.kind is EventKind.PROGRESS:
-            await self._after_started(event.job_id)
-        attempt = await self.client.send(msg_id, event_payload(event))
-        if attempt.outcome is not Outcome.DELIVERED:
-            log.info("webhook %s (%s) not delivered: %s", msg_id, event.kind.value, attempt.error)
+        self._direct.append((event, Message(msg_id, encode_payload(event_payload(event)))))
+        self._pump()
+
+    def _pump(self) -> None:
+        """Start requests for what may leave now, while slots are free."""
+        while self._direct and self._requests < MAX_DIRECT_REQUESTS:
+            batch: list[tuple[ReportEvent, Message]] = []
+            held: list[tuple[ReportEvent, Message]] = []
+            for item in self._direct:
+                event = item[0]
+                waits = event.kind is EventKind.PROGRESS and event.job_id in self._started_out
+                full = len(batch) >= self.client.batch_size
+                (held if waits or full else batch).append(item)
+            self._direct = held
+            if not batch:
+                return
+            started = [e.job_id for e, _ in batch if e.kind is EventKind.STARTED]
+            for job_id in started:
+                self._started_out[job_id] = self._started_out.get(job_id, 0) + 1
+            self._requests += 1
+            self._spawn(self._post([m for _, m in batch], started))
+
+    async def _post(self, messages: list[Message], started: list[str]) -> None:
+        try:
+            for attempt in await self.client.send_many(messages):
+                if attempt.outcome is not Outcome.DELIVERED:
+                    log.info("webhook %s not delivered: %s", attempt.msg_id, attempt.error)
+        finally:
+            self._requests -= 1
+            for job_id in started:
+                left = self._started_out.pop(job_id) - 1
+                if left:
+                    self._started_out[job_id] = left
+            self._pump()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.create_task(coro)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from reportflow import sqlite_inline
 from reportflow.errors import ConfigError
 
 metadata = MetaData()
@@ -67,8 +68,9 @@ attempts = Table(
 )
 
 _ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    # Statements on the loop thread; a locked database is waited for without blocking it.
+    "sqlite": f"sqlite+{sqlite_inline.DRIVER}",
+    "sqlite+aiosqlite": f"sqlite+{sqlite_inline.DRIVER}",
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",

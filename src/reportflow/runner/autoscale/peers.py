@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from reportflow import sqlite_inline
 from reportflow.errors import RunnerError
 
 log = logging.getLogger("reportflow.runner")
@@ -39,8 +40,8 @@ runners_table = sa.Table(
     sa.Column("seen_at", sa.Double, nullable=False),
 )
 _ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "sqlite": f"sqlite+{sqlite_inline.DRIVER}",
+    "sqlite+aiosqlite": f"sqlite+{sqlite_inline.DRIVER}",
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
