@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--mode", choices=["throughput", "latency", "both"], default="both")
-    parser.add_argument("--profile", help="py-spy profile prefix, one per case (.txt: collapsed stacks, else SVG)")
+    parser.add_argument(
+        "--profile", help="py-spy profile prefix, one per case (.txt: collapsed stacks, else SVG)"
+    )
     parser.add_argument("--quick", action="store_true", help="1 run, 100 reports, 5 s at 10/s")
     args = parser.parse_args(argv)
     rates = args.rate or [100.0]

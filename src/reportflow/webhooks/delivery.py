@@ -141,7 +141,7 @@ class WebhookClient:
         if len(batch) == 1:
             return [await self.send_body(batch[0].id, batch[0].body)]
         whole = await self._post(f"msg_batch_{uuid.uuid4().hex}", encode_batch(batch))
-        if whole.outcome is not Outcome.DELIVERED or whole.answer is None:
+        if whole.outcome is not Outcome.DELIVERED:
             return [self._count(replace(whole.attempt, msg_id=m.id)) for m in batch]
         statuses = answer_statuses(whole.answer)
         attempts = []

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reportflow.errors import WebhookVerificationError
@@ -49,6 +49,9 @@ class Scripted:
 class Receiver:
     """Records every POST to ``/hooks`` and answers from a script, then 204.
 
+    A batch (``reportflow.webhooks.batch``) is answered 200 with one result per
+    message: ``batch_statuses[id]``, or 200.
+
     Its socket is bound at once but only listens after :meth:`start`, so
     before that a connection is refused at a known, stable address.
     """
@@ -57,6 +60,7 @@ class Receiver:
         self.secrets = secrets
         self.verifier = Verifier(secrets)
         self.script: list[Scripted] = []
+        self.batch_statuses: dict[str, int] = {}
         self.requests: list[Received] = []
         self._changed = asyncio.Condition()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -86,6 +90,12 @@ class Receiver:
             if step.delay:
                 await asyncio.sleep(step.delay)
             return Response(status_code=step.status, headers=step.headers)
+        if got.msg_id.startswith("msg_batch_"):
+            results = [
+                {"id": m["id"], "status": self.batch_statuses.get(m["id"], 200), "detail": "ok"}
+                for m in got.json["messages"]
+            ]
+            return JSONResponse({"outcome": "batch", "results": results})
         return Response(status_code=204)
 
     async def start(self) -> None:

@@ -117,3 +117,15 @@ def test_requested_formats_accepts_offered_names(report_executor: ReportExecutor
     assert [f.value for f in requested_formats(noop, ["json", "csv"]) or []] == ["json", "csv"]
     with pytest.raises(ParameterError, match="formats: expected a list, got 'csv'"):
         requested_formats(noop, "csv")
+
+
+async def test_warm_up_loads_the_etl_before_the_first_report(
+    report_executor: ReportExecutor,
+) -> None:
+    from reportflow.etl import run_report
+    from reportflow.runner.executors import warm_up
+
+    assert report_executor._run_report is None
+    await warm_up(report_executor)
+    assert report_executor._run_report is run_report
+    await warm_up(object())  # an executor without a warm-up is left alone

@@ -1,0 +1,139 @@
+"""Batches on the sending side: one signed POST for many messages, one outcome each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from webhook_receiver import Receiver, Scripted, wait_until
+
+from reportflow.runner.events import EventKind, ReportEvent
+from reportflow.webhooks import (
+    MessageState,
+    Outbox,
+    OutboxDispatcher,
+    Outcome,
+    RetrySchedule,
+    WebhookClient,
+    WebhookSink,
+)
+from reportflow.webhooks.batch import Message
+
+FAST = RetrySchedule(delays=(0, 0.05), repeat_every=0.1, jitter=0)
+
+
+def _started(job: str) -> ReportEvent:
+    return ReportEvent(kind=EventKind.STARTED, job_id=job, report="r", attempt=1)
+
+
+def _messages(n: int) -> list[Message]:
+    return [Message(f"m{i}", json.dumps({"type": "t", "n": i}).encode()) for i in range(1, n + 1)]
+
+
+async def test_send_many_posts_signed_batches_and_keeps_the_order(
+    receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret, batch_size=3) as client:
+        attempts = await client.send_many(_messages(5))
+    assert [a.msg_id for a in attempts] == ["m1", "m2", "m3", "m4", "m5"]
+    assert {a.outcome for a in attempts} == {Outcome.DELIVERED}
+    assert len(receiver.requests) == 2
+    assert all(r.verified and r.msg_id.startswith("msg_batch_") for r in receiver.requests)
+    sizes = sorted(len(r.json["messages"]) for r in receiver.requests)
+    assert sizes == [2, 3]
+    carried = [m["message"]["n"] for r in receiver.requests for m in r.json["messages"]]
+    assert sorted(carried) == [1, 2, 3, 4, 5]
+
+
+async def test_each_message_gets_the_outcome_of_its_own_result(
+    receiver: Receiver, secret: str
+) -> None:
+    receiver.batch_statuses.update({"m2": 410, "m3": 422, "m4": 503})
+    async with WebhookClient(receiver.url, secret, batch_size=10) as client:
+        attempts = await client.send_many(_messages(4))
+    assert [(a.outcome, a.status) for a in attempts] == [
+        (Outcome.DELIVERED, 200),
+        (Outcome.GONE, 410),
+        (Outcome.FAILED, 422),
+        (Outcome.RETRY, 503),
+    ]
+    assert attempts[0].error is None
+    assert "422" in str(attempts[2].error)
+
+
+async def test_a_refused_batch_is_a_refusal_of_every_message(
+    receiver: Receiver, secret: str
+) -> None:
+    receiver.script.append(Scripted(503, headers={"Retry-After": "7"}))
+    async with WebhookClient(receiver.url, secret, batch_size=10) as client:
+        attempts = await client.send_many(_messages(3))
+    assert [(a.msg_id, a.outcome, a.status) for a in attempts] == [
+        (f"m{i}", Outcome.RETRY, 503) for i in (1, 2, 3)
+    ]
+    assert {a.retry_after for a in attempts} == {7.0}
+
+
+async def test_an_answer_without_results_leaves_every_message_to_retry(
+    receiver: Receiver, secret: str
+) -> None:
+    receiver.script.append(Scripted(204))  # an endpoint that does not know batches
+    async with WebhookClient(receiver.url, secret, batch_size=10) as client:
+        attempts = await client.send_many(_messages(2))
+    assert {a.outcome for a in attempts} == {Outcome.RETRY}
+    assert all("no result" in (a.error or "") for a in attempts)
+
+
+async def test_an_unreachable_endpoint_fails_every_message_for_retry(
+    down_receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(down_receiver.url, secret, batch_size=10) as client:
+        attempts = await client.send_many(_messages(2))
+    assert [(a.outcome, a.status) for a in attempts] == [(Outcome.RETRY, None)] * 2
+    assert all(a.error for a in attempts)
+
+
+async def test_the_dispatcher_sends_due_messages_as_one_batch_and_records_each(
+    tmp_path: Path, receiver: Receiver, secret: str
+) -> None:
+    receiver.batch_statuses["e3"] = 500  # this one is retried, alone
+    box = Outbox.from_url(f"sqlite:///{tmp_path / 'o.db'}")
+    await box.create_tables()
+    for i in range(1, 6):
+        await box.add(receiver.url, f"e{i}", {"type": "t", "n": i})
+    async with (
+        WebhookClient(receiver.url, secret, batch_size=64) as client,
+        OutboxDispatcher(box, client, schedule=FAST),
+    ):
+
+        async def settled() -> bool:
+            states = [(await box.get(f"e{i}")).state for i in range(1, 6)]
+            return states.count(MessageState.DELIVERED) == 5
+
+        receiver.batch_statuses.pop("e3")  # answered 500 once, then accepted
+        await wait_until(settled)
+    first = receiver.requests[0]
+    assert first.msg_id.startswith("msg_batch_")
+    assert [m["id"] for m in first.json["messages"]] == ["e1", "e2", "e3", "e4", "e5"]
+    assert [len(await box.attempts(f"e{i}")) for i in (1, 2, 4, 5)] == [1, 1, 1, 1]
+    await box.close()
+
+
+async def test_direct_messages_gather_into_batches_behind_a_slow_requestor(
+    tmp_path: Path, receiver: Receiver, secret: str
+) -> None:
+    box = Outbox.from_url(f"sqlite:///{tmp_path / 's.db'}")
+    await box.create_tables()
+    receiver.script.extend(Scripted(204, delay=0.2) for _ in range(4))  # every slot busy
+    async with WebhookClient(receiver.url, secret, batch_size=64) as client:
+        sink = WebhookSink(client, box)
+        for job in range(4):
+            await sink.emit(_started(f"j{job}"))
+        for job in range(4, 30):
+            await sink.emit(_started(f"j{job}"))
+        await sink.drain()
+    assert len(receiver.requests) == 5  # four slow ones, then one batch of the 26 that waited
+    last = receiver.requests[-1]
+    assert [m["message"]["data"]["job_id"] for m in last.json["messages"]] == [
+        f"j{job}" for job in range(4, 30)
+    ]
+    await box.close()
