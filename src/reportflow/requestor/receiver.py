@@ -197,16 +197,22 @@ async def _apply_in(
     db: AsyncConnection, webhook_id: str, event: RunnerEvent, now: float
 ) -> Receipt:
     """Apply one event inside the caller's transaction."""
-    if await events.seen_webhook(db, webhook_id) is not None:
-        return Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
+    duplicate = Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
     report = await reports.get_report(db, event.job_id, lock=True)
     if report is None:
+        if not await events.record_webhook(
+            db, webhook_id, at=now, report_id=None, outcome="unknown"
+        ):
+            return duplicate
         log.warning("webhook %s for unknown report %s ignored", webhook_id, event.job_id)
-        await events.record_webhook(db, webhook_id, at=now, report_id=None, outcome="unknown")
         return Receipt(200, "unknown", f"no report {event.job_id!r}; ignored")
     change = transition(report, event.kind, event.attempt, event.at, event.data)
+    outcome = "stale" if change is None else "applied"
+    if not await events.record_webhook(
+        db, webhook_id, at=now, report_id=report.id, outcome=outcome
+    ):
+        return duplicate
     if change is None:
-        await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="stale")
         return Receipt(
             200,
             "stale",
@@ -222,7 +228,6 @@ async def _apply_in(
         entries.append(await _log(db, report, event, "started", change.status, {}))
     data = user_data(report.id, event)
     entries.append(await _log(db, report, event, event.kind, change.status, data))
-    await events.record_webhook(db, webhook_id, at=now, report_id=report.id, outcome="applied")
     detail = f"report {report.id} is {change.status.value}"
     return Receipt(200, "applied", detail, entries=tuple(entries))
 

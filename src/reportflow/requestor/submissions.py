@@ -159,6 +159,7 @@ async def submit(services: Services, user: User, sub: Submission) -> tuple[Repor
                 at=now,
                 idempotency_key=sub.idempotency_key,
                 retry_of=sub.retry_of,
+                owner=user.name,
             )
             entry = await events.append_event(
                 db,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from reportflow.errors import StoreError
@@ -13,7 +14,16 @@ from reportflow.store.tables import report_events, users, webhook_receipts
 
 DEFAULT_PAGE = 500
 _INSERT_EVENT = insert(report_events)
-_INSERT_RECEIPT = insert(webhook_receipts)
+_INSERT_RECEIPT_SQLITE = sqlite.insert(webhook_receipts).on_conflict_do_nothing()
+_INSERT_RECEIPT_PG = postgresql.insert(webhook_receipts).on_conflict_do_nothing()
+# Constant statements with bound parameters: SQLAlchemy builds and keys them once.
+_NEXT_SEQ = (
+    update(users)
+    .where(users.c.id == bindparam("b_user"))
+    .values(last_seq=users.c.last_seq + 1)
+    .returning(users.c.last_seq)
+)
+_SEEN = select(webhook_receipts.c.outcome).where(webhook_receipts.c.webhook_id == bindparam("b_id"))
 
 
 async def append_event(
@@ -34,13 +44,7 @@ async def append_event(
     same user waits, so sequence order is commit order and readers never see
     a gap that fills in later.
     """
-    result = await conn.execute(
-        update(users)
-        .where(users.c.id == user_id)
-        .values(last_seq=users.c.last_seq + 1)
-        .returning(users.c.last_seq)
-    )
-    seq = result.scalar_one_or_none()
+    seq = (await conn.execute(_NEXT_SEQ, {"b_user": user_id})).scalar_one_or_none()
     if seq is None:
         raise StoreError(f"cannot log an event for unknown user id {user_id}")
     entry = LogEntry(
@@ -101,20 +105,19 @@ async def last_seq(conn: AsyncConnection, user_id: int) -> int:
     return int((await conn.execute(stmt)).scalar_one_or_none() or 0)
 
 
-async def seen_webhook(conn: AsyncConnection, webhook_id: str) -> str | None:
-    """The outcome recorded for a webhook id already received, or None."""
-    stmt = select(webhook_receipts.c.outcome).where(webhook_receipts.c.webhook_id == webhook_id)
-    return (await conn.execute(stmt)).scalar_one_or_none()
-
-
 async def record_webhook(
     conn: AsyncConnection, webhook_id: str, *, at: float, report_id: str | None, outcome: str
-) -> None:
-    """Remember a webhook id. A concurrent twin fails the commit with IntegrityError."""
-    await conn.execute(
-        _INSERT_RECEIPT,
-        {"webhook_id": webhook_id, "received_at": at, "report_id": report_id, "outcome": outcome},
-    )
+) -> bool:
+    """Remember a webhook id and what it did; False when that id was already
+    recorded (a duplicate, which the caller must then leave without effect).
+
+    One statement both checks and records: a concurrent twin waits for this
+    transaction on the unique key, then finds the id taken.
+    """
+    insert = _INSERT_RECEIPT_PG if conn.dialect.name == "postgresql" else _INSERT_RECEIPT_SQLITE
+    values = {"webhook_id": webhook_id, "received_at": at, "report_id": report_id}
+    result = await conn.execute(insert, {**values, "outcome": outcome})
+    return bool(result.rowcount)
 
 
 async def count_receipts(conn: AsyncConnection) -> int:

@@ -21,6 +21,22 @@ def _select() -> Select[Any]:
     return select(reports, users.c.name.label("owner")).join(users, users.c.id == reports.c.user_id)
 
 
+_GET = _select().where(reports.c.id == bindparam("b_id"))
+# Lock the report only: the user's row is the event log's sequence lock.
+_GET_LOCKED = _GET.with_for_update(of=reports)
+_FIND_INFLIGHT = _select().where(
+    reports.c.user_id == bindparam("b_user"), reports.c.inflight_key == bindparam("b_key")
+)
+_COUNT_IN_FLIGHT = (
+    select(func.count())
+    .select_from(reports)
+    .where(reports.c.user_id == bindparam("b_user"), reports.c.status.in_(IN_FLIGHT))
+)
+_SUBMITTED_SINCE = select(func.count(), func.min(reports.c.created_at)).where(
+    reports.c.user_id == bindparam("b_user"), reports.c.created_at > bindparam("b_since")
+)
+
+
 def _report(row: Any) -> Report:
     return Report(
         id=row.id,
@@ -57,9 +73,11 @@ async def insert_report(
     at: float,
     idempotency_key: str | None = None,
     retry_of: str | None = None,
+    owner: str | None = None,
 ) -> Report:
     """Add a queued report. A second in-flight twin with the same idempotency
-    key fails with IntegrityError (the caller looks the first one up)."""
+    key fails with IntegrityError (the caller looks the first one up).
+    ``owner``: the user's name, when the caller knows it (saves reading the row back)."""
     values: dict[str, Any] = {
         "id": id,
         "user_id": user_id,
@@ -79,24 +97,41 @@ async def insert_report(
     # Values as parameters of a constant statement: SQLAlchemy caches its
     # compiled form, where .values(...) would build a new cache key per call.
     await conn.execute(_INSERT, values)
-    inserted = await get_report(conn, id)
-    assert inserted is not None  # just written in this transaction
-    return inserted
+    if owner is None:
+        inserted = await get_report(conn, id)
+        assert inserted is not None  # just written in this transaction
+        return inserted
+    return Report(
+        id=id,
+        user_id=user_id,
+        report=report,
+        params=params,
+        formats=list(formats),
+        status=ReportStatus.QUEUED,
+        attempt=0,
+        phase=0,
+        progress=None,
+        artifacts=[],
+        error=None,
+        request_hash=request_hash,
+        idempotency_key=idempotency_key,
+        retry_of=retry_of,
+        created_at=at,
+        updated_at=at,
+        started_at=None,
+        finished_at=None,
+        owner=owner,
+    )
 
 
 async def get_report(conn: AsyncConnection, report_id: str, *, lock: bool = False) -> Report | None:
     """The report, locked against concurrent appliers with ``lock`` (Postgres)."""
-    stmt = _select().where(reports.c.id == report_id)
-    if lock:
-        # Lock the report only: the user's row is the event log's sequence lock.
-        stmt = stmt.with_for_update(of=reports)
-    row = (await conn.execute(stmt)).first()
+    row = (await conn.execute(_GET_LOCKED if lock else _GET, {"b_id": report_id})).first()
     return _report(row) if row else None
 
 
 async def find_inflight(conn: AsyncConnection, user_id: int, key: str) -> Report | None:
-    stmt = _select().where(reports.c.user_id == user_id, reports.c.inflight_key == key)
-    row = (await conn.execute(stmt)).first()
+    row = (await conn.execute(_FIND_INFLIGHT, {"b_user": user_id, "b_key": key})).first()
     return _report(row) if row else None
 
 
@@ -145,22 +180,15 @@ async def list_quiet_in_flight(
 
 
 async def count_in_flight(conn: AsyncConnection, user_id: int) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(reports)
-        .where(reports.c.user_id == user_id, reports.c.status.in_(IN_FLIGHT))
-    )
-    return int((await conn.execute(stmt)).scalar_one())
+    return int((await conn.execute(_COUNT_IN_FLIGHT, {"b_user": user_id})).scalar_one())
 
 
 async def submissions_since(
     conn: AsyncConnection, user_id: int, since: float
 ) -> tuple[int, float | None]:
     """How many reports the user submitted after ``since``, and the oldest's time."""
-    stmt = select(func.count(), func.min(reports.c.created_at)).where(
-        reports.c.user_id == user_id, reports.c.created_at > since
-    )
-    count, oldest = (await conn.execute(stmt)).one()
+    params = {"b_user": user_id, "b_since": since}
+    count, oldest = (await conn.execute(_SUBMITTED_SINCE, params)).one()
     return int(count), oldest
 
 

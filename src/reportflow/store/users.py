@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -113,14 +113,22 @@ async def create_token(
     return int(result.scalar_one())
 
 
+# Per-request lookups as constant statements: SQLAlchemy builds and keys them once.
+_USER_FOR_TOKEN = (
+    select(users, api_tokens.c.expires_at)
+    .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .where(api_tokens.c.token_hash == bindparam("b_hash"), api_tokens.c.revoked.is_(False))
+)
+_USER_FOR_SESSION = (
+    select(users, sessions.c.expires_at)
+    .join(sessions, sessions.c.user_id == users.c.id)
+    .where(sessions.c.id_hash == bindparam("b_hash"))
+)
+
+
 async def user_for_token(conn: AsyncConnection, token_hash: str, now: float) -> User | None:
     """The enabled user owning a live (not revoked, not expired) token."""
-    stmt = (
-        select(users, api_tokens.c.expires_at)
-        .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked.is_(False))
-    )
-    row = (await conn.execute(stmt)).first()
+    row = (await conn.execute(_USER_FOR_TOKEN, {"b_hash": token_hash})).first()
     if row is None or row.disabled or (row.expires_at is not None and row.expires_at <= now):
         return None
     return _user(row)
@@ -138,12 +146,7 @@ async def create_session(
 
 async def user_for_session(conn: AsyncConnection, id_hash: str, now: float) -> User | None:
     """The enabled user of a live session; an expired session is deleted on sight."""
-    stmt = (
-        select(users, sessions.c.expires_at)
-        .join(sessions, sessions.c.user_id == users.c.id)
-        .where(sessions.c.id_hash == id_hash)
-    )
-    row = (await conn.execute(stmt)).first()
+    row = (await conn.execute(_USER_FOR_SESSION, {"b_hash": id_hash})).first()
     if row is None:
         return None
     if row.expires_at <= now:

@@ -72,7 +72,8 @@ async def run_command(
     hook: HookConfig, action: CommandAction, call: HookRequest, renderer: Renderer
 ) -> ActionResult:
     """Render argv, env and stdin from the request and run the program."""
-    ctx = call.context()
+    texts = (*action.argv, *action.env.values(), action.stdin or "")
+    ctx = call.context() if any(map(is_template, texts)) else {}  # plain argv: no context
     try:
         argv = [renderer.render(f"argv[{i}]", a, ctx) for i, a in enumerate(action.argv)]
         env = {"PATH": os.defpath, "HOOK_ID": hook.id, "HOOK_METHOD": call.method}
