@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,9 +48,17 @@ class ReportEvent:
         return self.kind in FINAL_KINDS
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["kind"] = self.kind.value
-        return out
+        """The event as JSON-ready values, for encoding right away (nested
+        values are shared with the event, not copied)."""
+        return {
+            "kind": self.kind.value,
+            "job_id": self.job_id,
+            "report": self.report,
+            "attempt": self.attempt,
+            "at": self.at,
+            "data": self.data,
+            "meta": self.meta,
+        }
 
 
 @runtime_checkable

@@ -30,7 +30,11 @@ _FIND_INFLIGHT = _select().where(
 _COUNT_IN_FLIGHT = (
     select(func.count())
     .select_from(reports)
-    .where(reports.c.user_id == bindparam("b_user"), reports.c.status.in_(IN_FLIGHT))
+    # One bound value per status, not an expanding list SQLAlchemy re-renders per call.
+    .where(
+        reports.c.user_id == bindparam("b_user"),
+        reports.c.status.in_([bindparam(f"b_status_{s}", s) for s in IN_FLIGHT]),
+    )
 )
 _SUBMITTED_SINCE = select(func.count(), func.min(reports.c.created_at)).where(
     reports.c.user_id == bindparam("b_user"), reports.c.created_at > bindparam("b_since")

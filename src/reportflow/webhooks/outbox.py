@@ -55,6 +55,8 @@ _RECORD = (
     .returning(outbox_t.c.attempts)
 )
 _INSERT_ATTEMPT = attempts_t.insert()
+_ADD_SQLITE = sqlite.insert(outbox_t).on_conflict_do_nothing()
+_ADD_PG = postgresql.insert(outbox_t).on_conflict_do_nothing()
 
 
 class MessageState(StrEnum):
@@ -165,10 +167,9 @@ class Outbox:
             "round_attempts": 0,
             "state": MessageState.PENDING.value,
         }
-        dialect = postgresql if self._postgres else sqlite
-        stmt = dialect.insert(outbox_t).values(values).on_conflict_do_nothing()
+        stmt = _ADD_PG if self._postgres else _ADD_SQLITE
         async with self._guard(f"store webhook {msg_id!r}"), self._write() as conn:
-            result = await conn.execute(stmt)
+            result = await conn.execute(stmt, values)
         for listener in list(self._listeners):
             listener()
         return bool(result.rowcount)
