@@ -124,8 +124,10 @@ async def serve_embedded(
             settings.webhook_secret.split(),
             settings.resolved_database_url,
             name="embedded-runner",
-            # Short reports (most, on one machine) then send no progress webhooks.
+            # Short reports (most, on one machine) then send no progress webhooks,
+            # and those done within 50 ms their final event alone.
             quiet_start=True,
+            hold_started=0.05,
             batch_size=settings.runner.webhook_batch,
         )
         queue = app.state.services.queue

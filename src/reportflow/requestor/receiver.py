@@ -222,10 +222,11 @@ async def _apply_in(
     await reports.update_report(db, report.id, change.status, change.values)
     entries: list[LogEntry] = []
     if change.opens_attempt:
-        # The attempt's own ``started`` was overtaken (or lost): log one in
-        # its place, so the owner sees queued → started → progress; the
-        # late ``started`` will be stale.
-        entries.append(await _log(db, report, event, "started", change.status, {}))
+        # The attempt's own ``started`` was overtaken, lost or held back (a
+        # runner sends a short report's final event alone): log one in its
+        # place, so the owner sees queued → started → ...; a late ``started``
+        # will be stale.
+        entries.append(await _log(db, report, event, "started", ReportStatus.RUNNING, {}))
     data = user_data(report.id, event)
     entries.append(await _log(db, report, event, event.kind, change.status, data))
     detail = f"report {report.id} is {change.status.value}"

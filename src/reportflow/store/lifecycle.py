@@ -51,7 +51,9 @@ class Transition:
     status: ReportStatus
     values: dict[str, Any]
     opens_attempt: bool = False
-    """A progress that overtook its attempt's ``started``: it starts the attempt too."""
+    """A progress, success or failure that overtook its attempt's ``started``
+    (lost, or held back by a runner for a short report): it starts the attempt
+    too, and the receiver logs the ``started`` in its place."""
 
 
 class UnknownEventKind(ValueError):
@@ -83,24 +85,26 @@ def transition(
         values["started_at"] = report.started_at or at
         values["progress"] = None
         return Transition(ReportStatus.RUNNING, values)
+    # Only an attempt that ran reports progress, success or failure (a cancel may
+    # come before any attempt), so those imply the attempt's start.
+    opens = kind != "cancelled" and (attempt > report.attempt or report.phase < Phase.STARTED)
+    if opens:
+        values["started_at"] = report.started_at or at
     if kind == "progress":
         values["progress"] = {k: data.get(k) for k in ("stage", "rows", "percent")}
-        opens = attempt > report.attempt or report.phase < Phase.STARTED
-        if opens:
-            values["started_at"] = report.started_at or at
         return Transition(ReportStatus.RUNNING, values, opens_attempt=opens)
     if kind == "failed" and data.get("will_retry"):
         values["error"] = _error(data)
-        return Transition(ReportStatus.QUEUED, values)
+        return Transition(ReportStatus.QUEUED, values, opens_attempt=opens)
     values["finished_at"] = at
     values["inflight_key"] = None
     if kind == "succeeded":
         values["artifacts"] = list(data.get("artifacts") or [])
         values["error"] = None
-        return Transition(ReportStatus.SUCCEEDED, values)
+        return Transition(ReportStatus.SUCCEEDED, values, opens_attempt=opens)
     if kind == "failed":
         values["error"] = _error(data)
-        return Transition(ReportStatus.FAILED, values)
+        return Transition(ReportStatus.FAILED, values, opens_attempt=opens)
     values["error"] = data.get("reason")
     return Transition(ReportStatus.CANCELLED, values)
 

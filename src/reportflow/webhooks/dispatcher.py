@@ -20,6 +20,8 @@ from reportflow.webhooks.schedule import RetrySchedule
 DEFAULT_POLL_SECONDS = 5.0
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_LEASE_SECONDS = 120.0
+#: The outbox's backlog and earliest due retry are read from the database at most this often.
+LOOK_EVERY_SECONDS = 1.0
 
 log = logging.getLogger("reportflow.webhooks")
 
@@ -70,6 +72,11 @@ class OutboxDispatcher:
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._handed: list[ClaimedMessage] = []
+        """Messages their producer stored already leased to this dispatcher."""
+        self._next_look = 0.0
+        self._due: float | None = None
+        """When the earliest pending message is due, as last read or scheduled here."""
 
     @property
     def running(self) -> bool:
@@ -77,6 +84,13 @@ class OutboxDispatcher:
 
     def wake(self) -> None:
         """Look for due messages now rather than at the next poll."""
+        self._wake.set()
+
+    def hand_over(self, message: ClaimedMessage) -> None:
+        """Send a message its producer has just stored leased for ``lease`` seconds
+        (:meth:`Outbox.add` with ``lease``): no claim round trip to the database.
+        Should this process die first, the lease runs out and any dispatcher sends it."""
+        self._handed.append(message)
         self._wake.set()
 
     async def start(self) -> None:
@@ -111,9 +125,13 @@ class OutboxDispatcher:
         """Attempt every message due now (one batch at a time); returns how many."""
         total = 0
         while not self._stopping:
-            batch = await self.outbox.claim_due(
-                list(self.clients), limit=self.batch_size, lease=self.lease
-            )
+            if self._handed:
+                batch = self._handed[: self.batch_size]
+                del self._handed[: self.batch_size]
+            else:
+                batch = await self.outbox.claim_due(
+                    list(self.clients), limit=self.batch_size, lease=self.lease
+                )
             if not batch:
                 break
             by_endpoint: dict[str, list[ClaimedMessage]] = {}
@@ -131,7 +149,6 @@ class OutboxDispatcher:
             try:
                 await self.run_once()
                 timeout = await self._idle_timeout()
-                OUTBOX_BACKLOG.set(await self.outbox.pending_count())
             except WebhookError as exc:
                 log.warning("webhook outbox: %s; retrying in %.0f s", exc, self.poll_interval)
             except Exception:
@@ -143,10 +160,23 @@ class OutboxDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _idle_timeout(self) -> float:
-        due = await self.outbox.next_due_at(list(self.clients))
-        if due is None:
+        """Seconds until the earliest due message, at most ``poll_interval``.
+
+        Read from the database (with the backlog gauge) at most once per
+        :data:`LOOK_EVERY_SECONDS`; in between, retries this dispatcher
+        scheduled itself are known without asking.
+        """
+        now = time.monotonic()
+        if now >= self._next_look:
+            self._next_look = now + LOOK_EVERY_SECONDS
+            self._due = await self.outbox.next_due_at(list(self.clients))
+            OUTBOX_BACKLOG.set(await self.outbox.pending_count())
+        if self._due is None:
             return self.poll_interval
-        return min(self.poll_interval, max(0.0, due - time.time()))
+        wait = self._due - time.time()
+        if wait <= 0:
+            self._due, self._next_look = None, 0.0  # look again once it was attempted
+        return min(self.poll_interval, max(0.0, wait))
 
     async def _deliver(self, messages: list[ClaimedMessage]) -> None:
         """One attempt for each message of one endpoint (batched as its client
@@ -169,6 +199,8 @@ class OutboxDispatcher:
                 extra={"webhook": _log_fields(attempt, state)},
             )
             steps.append((attempt, state, next_at))
+            if next_at is not None and state is MessageState.PENDING:
+                self._due = next_at if self._due is None else min(self._due, next_at)
         try:
             await self.outbox.record_many(steps)
         except WebhookError as exc:

@@ -149,12 +149,20 @@ class Outbox:
             self._listeners.remove(listener)
 
     async def add(
-        self, endpoint: str, msg_id: str, payload: dict[str, Any], *, delay: float = 0.0
+        self,
+        endpoint: str,
+        msg_id: str,
+        payload: dict[str, Any],
+        *,
+        delay: float = 0.0,
+        lease: float | None = None,
     ) -> bool:
         """Store a message for ``endpoint``; ``False`` if that id is already stored.
 
         Adding the same id twice is a no-op, so a producer that retries after a
-        crash cannot queue a second copy.
+        crash cannot queue a second copy. With ``lease`` the message is stored
+        already claimed for that many seconds, for the caller to hand to its
+        dispatcher (:meth:`OutboxDispatcher.hand_over`); nobody is woken.
         """
         now = self._clock()
         values = {
@@ -162,7 +170,7 @@ class Outbox:
             "endpoint": endpoint,
             "payload": payload,
             "created_at": now,
-            "next_attempt_at": now + delay,
+            "next_attempt_at": now + (delay if lease is None else lease),
             "attempts": 0,
             "round_attempts": 0,
             "state": MessageState.PENDING.value,
@@ -170,8 +178,9 @@ class Outbox:
         stmt = _ADD_PG if self._postgres else _ADD_SQLITE
         async with self._guard(f"store webhook {msg_id!r}"), self._write() as conn:
             result = await conn.execute(stmt, values)
-        for listener in list(self._listeners):
-            listener()
+        if lease is None:
+            for listener in list(self._listeners):
+                listener()
         return bool(result.rowcount)
 
     async def claim_due(

@@ -33,7 +33,7 @@ from reportflow.runner.events import EventKind, ReportEvent
 from reportflow.webhooks.batch import Message
 from reportflow.webhooks.delivery import Outcome, WebhookClient, encode_payload
 from reportflow.webhooks.dispatcher import DEFAULT_BATCH_SIZE, OutboxDispatcher
-from reportflow.webhooks.outbox import Outbox
+from reportflow.webhooks.outbox import ClaimedMessage, Outbox
 from reportflow.webhooks.schedule import RetrySchedule
 from reportflow.webhooks.signing import Secrets
 
@@ -83,6 +83,11 @@ class WebhookSink:
             report that ends within the interval then sends no progress at all,
             since its final event supersedes what was held: fewer webhooks and
             store writes per short report, the same information for long ones.
+        hold_started: seconds a job's ``started`` waits before it leaves (0: at
+            once). A job that ends sooner sends its final event alone: the
+            requestor logs the ``started`` that event implies, so the owner sees
+            the same states, with one webhook and one store write fewer per
+            short report. A progress of the job sends the held ``started`` first.
     """
 
     def __init__(
@@ -93,8 +98,11 @@ class WebhookSink:
         progress_interval: float = DEFAULT_PROGRESS_INTERVAL,
         dispatcher: OutboxDispatcher | None = None,
         quiet_start: bool = False,
+        hold_started: float = 0.0,
     ) -> None:
         self.client = client
+        self.hold_started = hold_started
+        self._held_started: dict[str, tuple[ReportEvent, asyncio.Task[None]]] = {}
         self.outbox = outbox
         self.progress_interval = progress_interval
         self.quiet_start = quiet_start
@@ -120,6 +128,7 @@ class WebhookSink:
         timeout: float = 10.0,
         name: str | None = None,
         quiet_start: bool = False,
+        hold_started: float = 0.0,
         batch_size: int = 1,
     ) -> WebhookSink:
         """A sink that owns its client, outbox and a running dispatcher (all closed on close).
@@ -140,6 +149,7 @@ class WebhookSink:
             progress_interval=progress_interval,
             dispatcher=dispatcher,
             quiet_start=quiet_start,
+            hold_started=hold_started,
         )
 
     async def emit(self, event: ReportEvent) -> None:
@@ -148,12 +158,29 @@ class WebhookSink:
             self._forget(event.job_id)
             await self._store(event)
         elif event.kind is EventKind.PROGRESS:
+            self._send_held_started(event.job_id)
             self._progress(event)
         else:
             self._forget(event.job_id)  # a new attempt starts its own progress
             if self.quiet_start:
                 # As if a progress went out just now: the first real one waits an interval.
                 self._throttles[event.job_id] = _Throttle(last_sent=time.monotonic())
+            if self.hold_started > 0:
+                timer = self._spawn(self._release_started(event.job_id))
+                self._held_started[event.job_id] = (event, timer)
+            else:
+                self._send(event)
+
+    async def _release_started(self, job_id: str) -> None:
+        await asyncio.sleep(self.hold_started)
+        self._send_held_started(job_id)
+
+    def _send_held_started(self, job_id: str) -> None:
+        held = self._held_started.pop(job_id, None)
+        if held is not None:
+            event, timer = held
+            if timer is not asyncio.current_task():
+                timer.cancel()
             self._send(event)
 
     async def drain(self) -> None:
@@ -170,12 +197,19 @@ class WebhookSink:
 
     async def _store(self, event: ReportEvent) -> None:
         msg_id = event_message_id(event)
+        payload = event_payload(event)
+        dispatcher = self._dispatcher if self._dispatcher and self._dispatcher.running else None
+        lease = dispatcher.lease if dispatcher is not None else None
         try:
-            await self.outbox.add(self.client.endpoint, msg_id, event_payload(event))
+            stored = await self.outbox.add(self.client.endpoint, msg_id, payload, lease=lease)
         except ReportflowError as exc:
             # The outbox database is down: a direct attempt is the best left.
             log.error("webhook %s: outbox unavailable (%s); sending directly", msg_id, exc)
             self._send(event, msg_id)
+            return
+        if stored and dispatcher is not None:
+            # Stored leased to our own dispatcher: it sends without claiming.
+            dispatcher.hand_over(ClaimedMessage(msg_id, self.client.endpoint, payload, 0, None))
 
     def _progress(self, event: ReportEvent) -> None:
         throttle = self._throttles.setdefault(event.job_id, _Throttle())
@@ -199,10 +233,13 @@ class WebhookSink:
         self._send(held)
 
     def _forget(self, job_id: str) -> None:
-        """Drop the job's held progress: a newer state supersedes it."""
+        """Drop the job's held progress and started: a newer state supersedes them."""
         throttle = self._throttles.pop(job_id, None)
         if throttle is not None and throttle.timer is not None:
             throttle.timer.cancel()
+        held = self._held_started.pop(job_id, None)
+        if held is not None:
+            held[1].cancel()
 
     def _send(self, event: ReportEvent, msg_id: str | None = None) -> None:
         """Queue a direct message; it leaves as soon as a request slot is free."""

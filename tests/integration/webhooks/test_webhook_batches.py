@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -136,4 +137,40 @@ async def test_direct_messages_gather_into_batches_behind_a_slow_requestor(
     assert [m["message"]["data"]["job_id"] for m in last.json["messages"]] == [
         f"j{job}" for job in range(4, 30)
     ]
+    await box.close()
+
+
+async def test_a_message_stored_leased_is_sent_by_another_dispatcher_if_its_own_dies(
+    tmp_path: Path, receiver: Receiver, secret: str
+) -> None:
+    box = Outbox.from_url(f"sqlite:///{tmp_path / 'l.db'}")
+    await box.create_tables()
+    async with WebhookClient(receiver.url, secret) as client:
+        own = OutboxDispatcher(box, client, schedule=FAST, lease=0.5)
+        await own.start()
+        own.hand_over = lambda message: None  # type: ignore[method-assign]  # dies right here
+        sink = WebhookSink(client, box, dispatcher=own)
+        await sink.emit(ReportEvent(kind=EventKind.SUCCEEDED, job_id="j1", report="r", attempt=1))
+        await own.stop()
+        async with OutboxDispatcher(box, client, schedule=FAST, poll_interval=0.05):
+            await asyncio.sleep(0.3)
+            assert receiver.requests == []  # still leased to the dead dispatcher
+            await receiver.wait_for(lambda: receiver.ids() == ["msg_j1_1_succeeded"])
+    assert (await box.get("msg_j1_1_succeeded")).state is MessageState.DELIVERED
+    await box.close()
+
+
+async def test_a_message_handed_over_is_sent_without_waiting_for_a_poll(
+    tmp_path: Path, receiver: Receiver, secret: str
+) -> None:
+    box = Outbox.from_url(f"sqlite:///{tmp_path / 'h.db'}")
+    await box.create_tables()
+    async with (
+        WebhookClient(receiver.url, secret) as client,
+        OutboxDispatcher(box, client, schedule=FAST, poll_interval=30.0) as own,
+    ):
+        sink = WebhookSink(client, box, dispatcher=own)
+        await sink.emit(ReportEvent(kind=EventKind.FAILED, job_id="j2", report="r", attempt=1))
+        await receiver.wait_for(lambda: receiver.ids() == ["msg_j2_1_failed"], timeout=2.0)
+    assert (await box.get("msg_j2_1_failed")).state is MessageState.DELIVERED
     await box.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,43 @@ async def test_without_quiet_start_the_first_progress_goes_at_once(
         await sink.emit(_event(EventKind.SUCCEEDED))
         await sink.drain()
     assert _progress(receiver) == [50]
+
+
+def _kinds(receiver: Receiver) -> list[str]:
+    return [r.json["type"] for r in receiver.requests]
+
+
+async def test_hold_started_drops_the_started_of_a_job_done_within_the_hold(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, outbox, hold_started=0.2)
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.emit(_event(EventKind.SUCCEEDED))  # done within the hold
+        await sink.drain()
+    assert _kinds(receiver) == []  # the final event alone, through the outbox
+    [stored] = await outbox.list_deliveries()
+    assert stored.id == "msg_j1_1_succeeded"
+
+
+async def test_hold_started_sends_the_started_of_a_longer_job_after_the_hold(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, outbox, hold_started=0.2)
+        await sink.emit(_event(EventKind.STARTED))
+        await asyncio.sleep(0.1)
+        assert _kinds(receiver) == []  # still held
+        await receiver.wait_for(lambda: _kinds(receiver) == ["report.started"], timeout=1.0)
+        await sink.drain()
+
+
+async def test_a_progress_sends_the_held_started_first(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, outbox, hold_started=5.0, progress_interval=0.01)
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.emit(_event(EventKind.PROGRESS, percent=10))
+        await sink.drain()
+    assert _kinds(receiver) == ["report.started", "report.progress"]

@@ -118,7 +118,8 @@ async def test_a_dead_job_is_reported_once_after_the_grace_period(rf: Harness) -
         report = (await c.get(f"/api/v1/reports/{rid}")).json()
         log = (await c.get("/api/v1/events")).json()["events"]
     assert (report["status"], report["error"]) == ("failed", "runner lost the job after 3 attempts")
-    assert [e["type"] for e in log] == ["report.queued", "report.failed"]
+    # The job ran (it was claimed three times): its start is logged with the failure.
+    assert [e["type"] for e in log] == ["report.queued", "report.started", "report.failed"]
 
 
 async def test_the_runner_event_and_the_reconciler_make_one_final(rf: Harness) -> None:
@@ -132,7 +133,7 @@ async def test_the_runner_event_and_the_reconciler_make_one_final(rf: Harness) -
     assert await reconciler.run_once() == []
     async with rf.client("ann") as c:
         log = (await c.get("/api/v1/events")).json()["events"]
-    assert [e["type"] for e in log] == ["report.queued", "report.succeeded"]
+    assert [e["type"] for e in log] == ["report.queued", "report.started", "report.succeeded"]
 
 
 async def test_the_periodic_task_closes_reports_and_stops(rf: Harness) -> None:
@@ -146,8 +147,9 @@ async def test_the_periodic_task_closes_reports_and_stops(rf: Harness) -> None:
         Reconciler(services, interval=0.02, grace=0),
         asyncio.timeout(5),
     ):
-        message = await sub.get()
-    assert (message["type"], message["report_id"]) == ("report.failed", rid)
+        started, failed = await sub.get(), await sub.get()
+    assert (started["type"], started["report_id"]) == ("report.started", rid)
+    assert (failed["type"], failed["report_id"]) == ("report.failed", rid)
 
 
 async def test_settings_configure_the_reconciler(rf: Harness) -> None:

@@ -65,7 +65,8 @@ async def test_a_replayed_batch_has_no_second_effect(rf: Harness) -> None:
     async with rf.client() as c:
         alone = await c.post("/hooks/runner", content=raw, headers=headers)
     assert alone.json()["outcome"] == "duplicate"
-    assert [e["type"] for e in await _log(rf)] == ["report.queued", "report.succeeded"]
+    types = [e["type"] for e in await _log(rf)]
+    assert types == ["report.queued", "report.started", "report.succeeded"]
 
 
 async def test_a_bad_message_is_rejected_alone(rf: Harness) -> None:

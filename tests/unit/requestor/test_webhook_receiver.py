@@ -42,8 +42,8 @@ async def test_duplicate_deliveries_have_one_effect(rf: Harness) -> None:
     )
     assert sorted(str(o["outcome"]) for o in outcomes) == ["applied"] + ["duplicate"] * 4
     log = await _log(rf)
-    assert [e["type"] for e in log] == ["report.queued", "report.succeeded"]
-    artifacts = log[1]["data"]["artifacts"]  # type: ignore[index]
+    assert [e["type"] for e in log] == ["report.queued", "report.started", "report.succeeded"]
+    artifacts = log[2]["data"]["artifacts"]  # type: ignore[index]
     assert artifacts[0]["url"] == f"/api/v1/reports/{rid}/artifacts/sales.csv"
     assert "key" not in artifacts[0]
 
@@ -132,3 +132,16 @@ async def test_a_retry_whose_progress_comes_first_opens_the_new_attempt(rf: Harn
     types = [(e["type"], e["attempt"]) for e in await _log(rf)]
     assert types[-2:] == [("report.started", 2), ("report.progress", 2)]
     assert [t for t, _ in types].count("report.started") == 2
+
+
+async def test_a_final_event_alone_logs_the_started_it_implies(rf: Harness) -> None:
+    """A runner holding back the started of a short report sends only its final event."""
+    rid = await _submit(rf)
+    outcome = await _post(rf, runner_event(rid, "succeeded", artifacts=[]))
+    assert outcome["outcome"] == "applied"
+    log = await _log(rf)
+    assert [(e["type"], e["status"]) for e in log] == [
+        ("report.queued", "queued"),
+        ("report.started", "running"),
+        ("report.succeeded", "succeeded"),
+    ]
