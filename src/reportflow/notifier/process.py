@@ -27,9 +27,6 @@ _CHUNK = 65536
 _DRAIN_AFTER_KILL_SECONDS = 2.0
 _POLL_FIRST, _POLL_MAX = 0.001, 0.02  # exit polling where there is no pidfd
 _HAS_PIDFD = hasattr(os, "pidfd_open")
-_THREAD = os.environ.get("RF_SPAWN_THREAD") == "1"
-import concurrent.futures
-_POOL = concurrent.futures.ThreadPoolExecutor(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +56,7 @@ async def run_process(
         TimeoutError: it (or its output) ran past ``timeout``; its group was killed.
     """
     child = _Child(asyncio.get_running_loop(), output_limit)
-    if _THREAD:
-        await child.start_async(argv, env, stdin, cwd)
-    else:
-        child.start(argv, env, stdin, cwd)
+    child.start(argv, env, stdin, cwd)
     try:
         async with asyncio.timeout(timeout):
             await asyncio.shield(child.done)  # a timeout must not cancel ``done``
@@ -113,16 +107,7 @@ class _Child:
         self._unsent = memoryview(b"")
         self._popen: subprocess.Popen[bytes] | None = None
 
-    async def start_async(self, argv, env, stdin, cwd):
-        fut = self.loop.run_in_executor(_POOL, self._spawn, argv, env, stdin, cwd)
-        await fut
-        self._register()
-
     def start(self, argv: list[str], env: dict[str, str], stdin: bytes, cwd: Path | None) -> None:
-        self._spawn(argv, env, stdin, cwd)
-        self._register()
-
-    def _spawn(self, argv: list[str], env: dict[str, str], stdin: bytes, cwd: Path | None) -> None:
         """Start the program (raises OSError when it cannot start)."""
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -148,8 +133,6 @@ class _Child:
         finally:
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-
-    def _register(self) -> None:
         for fd in self._readers:
             os.set_blocking(fd, False)
             self.loop.add_reader(fd, self._read, fd)
