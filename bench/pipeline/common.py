@@ -183,7 +183,7 @@ class RunningServer:
 
 @contextlib.contextmanager
 def running_server(spec: ServerSpec) -> Iterator[RunningServer]:
-    """Start the server, wait until ``/healthz`` answers, stop it (SIGTERM) on exit."""
+    """Start the server, wait until ``/readyz`` answers 200, stop it (SIGTERM) on exit."""
     port = free_port()
     log = spec.home / "server.log"
     env = {**os.environ, "REPORTFLOW_CONFIG": str(spec.home / "none.toml")}
@@ -212,7 +212,8 @@ def _wait_healthy(server: RunningServer) -> None:
             tail = server.log.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"server exited with {server.proc.returncode}:\n{tail}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(server.url + "/healthz", timeout=2).status_code == 200:
+            # /readyz: the runner too has started (and warmed up) in the embedded mode.
+            if httpx.get(server.url + "/readyz", timeout=2).status_code == 200:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"server at {server.url} not healthy after {STARTUP_TIMEOUT} s")

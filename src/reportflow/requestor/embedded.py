@@ -114,6 +114,7 @@ async def serve_embedded(
     settings.requestor = settings.requestor.model_copy(update={"secure_cookies": secure_cookies})
     assert settings.webhook_secret is not None
     async with open_requestor(settings) as app, _notifier(app, settings):
+        app.state.starting = {"runner"}  # /readyz answers 503 until it runs
         server = QuietServer(uvicorn_config(app, host, port))
         serving = asyncio.create_task(server.serve(sockets=[listener]))
         await _started(server, serving)
@@ -142,6 +143,7 @@ async def serve_embedded(
             loop.add_signal_handler(signum, stop.set)
         try:
             await runner.start()
+            app.state.starting.discard("runner")
             log.info("reportflow up on http://%s:%s", host, bound)
             await stop.wait()
             log.info("stopping: draining the runner, then the web server")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -22,9 +22,12 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "A dependency is unreachable"}})
-async def readyz(services: ServicesDep) -> JSONResponse:
-    """The store and the queue answer."""
-    checks: dict[str, str] = {}
+async def readyz(request: Request, services: ServicesDep) -> JSONResponse:
+    """The store and the queue answer, and every part of the process has started
+    (``app.state.starting`` names those still starting, such as the embedded runner)."""
+    checks: dict[str, str] = {
+        name: "starting" for name in sorted(getattr(request.app.state, "starting", ()))
+    }
     for name, probe in (("store", services.store.ping()), ("queue", services.queue.stats())):
         try:
             await asyncio.wait_for(probe, READY_TIMEOUT)
