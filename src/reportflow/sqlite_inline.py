@@ -28,8 +28,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from types import SimpleNamespace, TracebackType
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.dialects import registry
@@ -38,6 +39,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     SQLiteDialect_aiosqlite,
 )
+from sqlalchemy.util.concurrency import await_
 
 DRIVER = "inline"
 DEFAULT_TIMEOUT = 30.0
@@ -69,25 +71,43 @@ async def _when_unlocked(timeout: float, call: Callable[..., Any], *args: Any) -
             wait = min(wait * 2, _LONGEST_WAIT)
 
 
-class Cursor:
-    """An awaitable face on a ``sqlite3.Cursor``: every method completes at once."""
+async def _nothing() -> None:
+    return None
 
-    __slots__ = ("_cursor", "_timeout")
+
+def _unlocked(timeout: float, call: Callable[..., Any], *args: Any) -> Any:
+    """:func:`_when_unlocked` from SQLAlchemy's side of the adapter (a greenlet).
+
+    SQLAlchemy insists that a statement awaits something (its guard against
+    blocking drivers), so a statement makes one trivial await; a locked
+    database is then waited for on the loop.
+    """
+    try:
+        result = call(*args)
+    except sqlite3.OperationalError as exc:
+        if not _busy(exc):
+            raise
+        return await_(_when_unlocked(timeout, call, *args))
+    await_(_nothing())
+    return result
+
+
+class Cursor:
+    """The DB-API cursor SQLAlchemy's async adapter hands out, run synchronously.
+
+    SQLAlchemy's generic adapter awaits every call (a greenlet switch to the
+    loop and back, and an asyncio lock, per execute, fetch and close); here
+    each call goes straight to ``sqlite3``. Rows are read at execute, as the
+    generic adapter does, so no statement stays open between calls.
+    """
+
+    __slots__ = ("_cursor", "_rows", "_timeout", "server_side")
 
     def __init__(self, cursor: sqlite3.Cursor, timeout: float) -> None:
         self._cursor = cursor
+        self._rows: deque[Any] = deque()
         self._timeout = timeout
-
-    async def __aenter__(self) -> Cursor:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._cursor.close()
+        self.server_side = False
 
     @property
     def description(self) -> Any:
@@ -109,25 +129,40 @@ class Cursor:
     def arraysize(self, value: int) -> None:
         self._cursor.arraysize = value
 
-    async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
-        await _when_unlocked(self._timeout, self._cursor.execute, sql, parameters)
-        return self
+    def execute(self, sql: str, parameters: Any = None) -> None:
+        args = (sql,) if parameters is None else (sql, parameters)
+        _unlocked(self._timeout, self._cursor.execute, *args)
+        if self._cursor.description is not None:
+            self._rows = deque(self._cursor.fetchall())
 
-    async def executemany(self, sql: str, parameters: Sequence[Any]) -> Cursor:
-        await _when_unlocked(self._timeout, self._cursor.executemany, sql, parameters)
-        return self
+    def executemany(self, sql: str, parameters: Sequence[Any]) -> None:
+        _unlocked(self._timeout, self._cursor.executemany, sql, parameters)
 
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
 
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = min(self._cursor.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
 
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
 
-    async def close(self) -> None:
+    def close(self) -> None:
+        self._rows.clear()
         self._cursor.close()
+
+    async def _async_soft_close(self) -> None:
+        """SQLAlchemy's hook for async cursors; the rows are read already."""
+
+    def setinputsizes(self, *sizes: Any) -> None:
+        return None
+
+    def __iter__(self) -> Iterator[Any]:
+        while self._rows:
+            yield self._rows.popleft()
 
 
 class Connection:
@@ -146,18 +181,9 @@ class Connection:
             raise ValueError("no active connection")
         return self._connection
 
-    def cursor(self) -> Cursor:
-        return Cursor(self._conn.cursor(), self._timeout)
-
-    async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
-        return await self.cursor().execute(sql, parameters)
-
-    async def commit(self) -> None:
-        # A COMMIT that meets SQLITE_BUSY leaves the transaction open and may be retried.
-        await _when_unlocked(self._timeout, self._conn.commit)
-
-    async def rollback(self) -> None:
-        self._conn.rollback()
+    async def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        """For driver-level statements (``driver_connection.execute``, e.g. a PRAGMA)."""
+        return await _when_unlocked(self._timeout, self._conn.execute, sql, parameters)  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         self.stop()
@@ -180,7 +206,25 @@ class Connection:
 
 
 class _AdaptedConnection(AsyncAdapt_aiosqlite_connection):
+    """SQLAlchemy's aiosqlite adapter, with cursors, commits and rollbacks run
+    directly on the ``sqlite3`` connection."""
+
     __slots__ = ()
+
+    def cursor(self, server_side: bool = False) -> Cursor:  # type: ignore[override]
+        conn: Connection = self._connection  # type: ignore[assignment]
+        return Cursor(conn._conn.cursor(), conn._timeout)
+
+    def commit(self) -> None:
+        conn: Connection = self._connection  # type: ignore[assignment]
+        if conn._connection is not None:
+            # A COMMIT that meets SQLITE_BUSY leaves the transaction open and may be retried.
+            _unlocked(conn._timeout, conn._connection.commit)
+
+    def rollback(self) -> None:
+        conn: Connection = self._connection  # type: ignore[assignment]
+        if conn._connection is not None:
+            conn._connection.rollback()
 
     @property
     def isolation_level(self) -> str | None:
