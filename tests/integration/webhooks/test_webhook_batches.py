@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from webhook_receiver import Receiver, Scripted, wait_until
 
 from reportflow.runner.events import EventKind, ReportEvent
@@ -21,6 +23,14 @@ from reportflow.webhooks import (
 from reportflow.webhooks.batch import Message
 
 FAST = RetrySchedule(delays=(0, 0.05), repeat_every=0.1, jitter=0)
+
+
+@pytest.fixture
+async def box(tmp_path: Path) -> AsyncIterator[Outbox]:
+    outbox = Outbox.from_url(f"sqlite:///{tmp_path / 'outbox.db'}")
+    await outbox.create_tables()
+    yield outbox
+    await outbox.close()
 
 
 def _started(job: str) -> ReportEvent:
@@ -94,11 +104,9 @@ async def test_an_unreachable_endpoint_fails_every_message_for_retry(
 
 
 async def test_the_dispatcher_sends_due_messages_as_one_batch_and_records_each(
-    tmp_path: Path, receiver: Receiver, secret: str
+    box: Outbox, receiver: Receiver, secret: str
 ) -> None:
     receiver.batch_statuses["e3"] = 500  # this one is retried, alone
-    box = Outbox.from_url(f"sqlite:///{tmp_path / 'o.db'}")
-    await box.create_tables()
     for i in range(1, 6):
         await box.add(receiver.url, f"e{i}", {"type": "t", "n": i})
     async with (
@@ -116,14 +124,11 @@ async def test_the_dispatcher_sends_due_messages_as_one_batch_and_records_each(
     assert first.msg_id.startswith("msg_batch_")
     assert [m["id"] for m in first.json["messages"]] == ["e1", "e2", "e3", "e4", "e5"]
     assert [len(await box.attempts(f"e{i}")) for i in (1, 2, 4, 5)] == [1, 1, 1, 1]
-    await box.close()
 
 
 async def test_direct_messages_gather_into_batches_behind_a_slow_requestor(
-    tmp_path: Path, receiver: Receiver, secret: str
+    box: Outbox, receiver: Receiver, secret: str
 ) -> None:
-    box = Outbox.from_url(f"sqlite:///{tmp_path / 's.db'}")
-    await box.create_tables()
     receiver.script.extend(Scripted(204, delay=0.2) for _ in range(4))  # every slot busy
     async with WebhookClient(receiver.url, secret, batch_size=64) as client:
         sink = WebhookSink(client, box)
@@ -137,14 +142,11 @@ async def test_direct_messages_gather_into_batches_behind_a_slow_requestor(
     assert [m["message"]["data"]["job_id"] for m in last.json["messages"]] == [
         f"j{job}" for job in range(4, 30)
     ]
-    await box.close()
 
 
 async def test_a_message_stored_leased_is_sent_by_another_dispatcher_if_its_own_dies(
-    tmp_path: Path, receiver: Receiver, secret: str
+    box: Outbox, receiver: Receiver, secret: str
 ) -> None:
-    box = Outbox.from_url(f"sqlite:///{tmp_path / 'l.db'}")
-    await box.create_tables()
     async with WebhookClient(receiver.url, secret) as client:
         own = OutboxDispatcher(box, client, schedule=FAST, lease=0.5)
         await own.start()
@@ -157,14 +159,11 @@ async def test_a_message_stored_leased_is_sent_by_another_dispatcher_if_its_own_
             assert receiver.requests == []  # still leased to the dead dispatcher
             await receiver.wait_for(lambda: receiver.ids() == ["msg_j1_1_succeeded"])
     assert (await box.get("msg_j1_1_succeeded")).state is MessageState.DELIVERED
-    await box.close()
 
 
 async def test_a_message_handed_over_is_sent_without_waiting_for_a_poll(
-    tmp_path: Path, receiver: Receiver, secret: str
+    box: Outbox, receiver: Receiver, secret: str
 ) -> None:
-    box = Outbox.from_url(f"sqlite:///{tmp_path / 'h.db'}")
-    await box.create_tables()
     async with (
         WebhookClient(receiver.url, secret) as client,
         OutboxDispatcher(box, client, schedule=FAST, poll_interval=30.0) as own,
@@ -173,4 +172,3 @@ async def test_a_message_handed_over_is_sent_without_waiting_for_a_poll(
         await sink.emit(ReportEvent(kind=EventKind.FAILED, job_id="j2", report="r", attempt=1))
         await receiver.wait_for(lambda: receiver.ids() == ["msg_j2_1_failed"], timeout=2.0)
     assert (await box.get("msg_j2_1_failed")).state is MessageState.DELIVERED
-    await box.close()
