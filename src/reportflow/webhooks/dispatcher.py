@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -74,6 +73,8 @@ class OutboxDispatcher:
         self._task: asyncio.Task[None] | None = None
         self._handed: list[ClaimedMessage] = []
         """Messages their producer stored already leased to this dispatcher."""
+        self._look = True
+        """Whether the database may hold due messages (start, wake(), a due time, a poll)."""
         self._next_look = 0.0
         self._due: float | None = None
         """When the earliest pending message is due, as last read or scheduled here."""
@@ -84,6 +85,7 @@ class OutboxDispatcher:
 
     def wake(self) -> None:
         """Look for due messages now rather than at the next poll."""
+        self._look = True
         self._wake.set()
 
     def hand_over(self, message: ClaimedMessage) -> None:
@@ -123,15 +125,21 @@ class OutboxDispatcher:
 
     async def run_once(self) -> int:
         """Attempt every message due now (one batch at a time); returns how many."""
+        return await self._run(look=True)
+
+    async def _run(self, *, look: bool) -> int:
+        """Send the handed-over messages, then (``look``) the due ones in the database."""
         total = 0
         while not self._stopping:
             if self._handed:
                 batch = self._handed[: self.batch_size]
                 del self._handed[: self.batch_size]
-            else:
+            elif look:
                 batch = await self.outbox.claim_due(
                     list(self.clients), limit=self.batch_size, lease=self.lease
                 )
+            else:
+                break
             if not batch:
                 break
             by_endpoint: dict[str, list[ClaimedMessage]] = {}
@@ -146,18 +154,25 @@ class OutboxDispatcher:
             # Clear before looking, so an add() during the look is not missed.
             self._wake.clear()
             timeout = self.poll_interval
+            look, self._look = self._look, False
             try:
-                await self.run_once()
+                # Messages handed over need no look in the database: a claim
+                # there would find nothing (they are leased to us already).
+                await self._run(look=look)
                 timeout = await self._idle_timeout()
             except WebhookError as exc:
+                self._look = True
                 log.warning("webhook outbox: %s; retrying in %.0f s", exc, self.poll_interval)
             except Exception:
                 # A bug must not silently end delivery for the whole process.
+                self._look = True
                 log.exception("webhook outbox dispatcher failed; retrying")
             if self._stopping:
                 break
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                self._look = True  # a retry fell due, or it is time to poll
 
     async def _idle_timeout(self) -> float:
         """Seconds until the earliest due message, at most ``poll_interval``.

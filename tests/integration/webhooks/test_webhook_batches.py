@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from webhook_receiver import Receiver, Scripted, wait_until
@@ -172,3 +173,32 @@ async def test_a_message_handed_over_is_sent_without_waiting_for_a_poll(
         await sink.emit(ReportEvent(kind=EventKind.FAILED, job_id="j2", report="r", attempt=1))
         await receiver.wait_for(lambda: receiver.ids() == ["msg_j2_1_failed"], timeout=2.0)
     assert (await box.get("msg_j2_1_failed")).state is MessageState.DELIVERED
+
+
+async def test_handed_over_messages_need_no_claim_in_the_database(
+    tmp_path: Path, receiver: Receiver, secret: str
+) -> None:
+    claims = 0
+
+    class CountingOutbox(Outbox):
+        async def claim_due(self, *args: Any, **kwargs: Any) -> Any:
+            nonlocal claims
+            claims += 1
+            return await super().claim_due(*args, **kwargs)
+
+    box = CountingOutbox.from_url(f"sqlite:///{tmp_path / 'c.db'}")
+    await box.create_tables()
+    async with (
+        WebhookClient(receiver.url, secret) as client,
+        OutboxDispatcher(box, client, schedule=FAST, poll_interval=30.0) as own,
+    ):
+        await asyncio.sleep(0.1)  # the first look at start-up
+        at_start = claims
+        sink = WebhookSink(client, box, dispatcher=own)
+        for job in ("j1", "j2", "j3"):
+            await sink.emit(
+                ReportEvent(kind=EventKind.SUCCEEDED, job_id=job, report="r", attempt=1)
+            )
+            await receiver.wait_for(lambda job=job: f"msg_{job}_1_succeeded" in receiver.ids())
+    assert claims == at_start  # sent from memory, no claim round trip per message
+    await box.close()
