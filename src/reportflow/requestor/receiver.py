@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -176,10 +176,9 @@ async def apply_many(services: Services, items: list[tuple[str, RunnerEvent]]) -
     If the shared transaction fails on a concurrent twin of one of the ids,
     each event is applied again on its own, so the others still land.
     """
-    now = time.time()
     try:
         async with services.store.transaction() as db:
-            receipts = [await _apply_in(db, webhook_id, e, now) for webhook_id, e in items]
+            receipts = await _apply_all(db, items, time.time())
     except IntegrityError:
         return [await apply(services, webhook_id, event) for webhook_id, event in items]
     for receipt in receipts:
@@ -190,59 +189,66 @@ async def apply_many(services: Services, items: list[tuple[str, RunnerEvent]]) -
 
 async def _apply(services: Services, webhook_id: str, event: RunnerEvent) -> Receipt:
     async with services.store.transaction() as db:
-        return await _apply_in(db, webhook_id, event, time.time())
+        [receipt] = await _apply_all(db, [(webhook_id, event)], time.time())
+    return receipt
+
+
+async def _apply_all(
+    db: AsyncConnection, items: list[tuple[str, RunnerEvent]], now: float
+) -> list[Receipt]:
+    """Apply events inside the caller's transaction; their log entries are
+    appended together at the end, so the owner's sequence row (which every
+    writer for that user waits on) is held only until the commit that follows."""
+    outcomes = [await _apply_in(db, webhook_id, event, now) for webhook_id, event in items]
+    entries = iter(await events.append_events(db, [e for _, new in outcomes for e in new]))
+    return [
+        replace(receipt, entries=tuple(next(entries) for _ in new)) if new else receipt
+        for receipt, new in outcomes
+    ]
 
 
 async def _apply_in(
     db: AsyncConnection, webhook_id: str, event: RunnerEvent, now: float
-) -> Receipt:
-    """Apply one event inside the caller's transaction."""
+) -> tuple[Receipt, list[events.NewEntry]]:
+    """Apply one event inside the caller's transaction; returns its receipt and
+    the log entries it makes (appended by the caller)."""
     duplicate = Receipt(200, "duplicate", f"webhook {webhook_id!r} was already received")
     report = await reports.get_report(db, event.job_id, lock=True)
     if report is None:
         if not await events.record_webhook(
             db, webhook_id, at=now, report_id=None, outcome="unknown"
         ):
-            return duplicate
+            return duplicate, []
         log.warning("webhook %s for unknown report %s ignored", webhook_id, event.job_id)
-        return Receipt(200, "unknown", f"no report {event.job_id!r}; ignored")
+        return Receipt(200, "unknown", f"no report {event.job_id!r}; ignored"), []
     change = transition(report, event.kind, event.attempt, event.at, event.data)
     outcome = "stale" if change is None else "applied"
     if not await events.record_webhook(
         db, webhook_id, at=now, report_id=report.id, outcome=outcome
     ):
-        return duplicate
+        return duplicate, []
     if change is None:
-        return Receipt(
-            200,
-            "stale",
+        detail = (
             f"report {report.id} is {report.status.value} at attempt {report.attempt}; "
-            f"{event.kind} of attempt {event.attempt} changes nothing",
+            f"{event.kind} of attempt {event.attempt} changes nothing"
         )
+        return Receipt(200, "stale", detail), []
     await reports.update_report(db, report.id, change.status, change.values)
-    entries: list[LogEntry] = []
+    new: list[events.NewEntry] = []
     if change.opens_attempt:
         # The attempt's own ``started`` was overtaken, lost or held back (a
         # runner sends a short report's final event alone): log one in its
         # place, so the owner sees queued → started → ...; a late ``started``
         # will be stale.
-        entries.append(await _log(db, report, event, "started", ReportStatus.RUNNING, {}))
-    data = user_data(report.id, event)
-    entries.append(await _log(db, report, event, event.kind, change.status, data))
-    detail = f"report {report.id} is {change.status.value}"
-    return Receipt(200, "applied", detail, entries=tuple(entries))
+        new.append(_entry(report, event, "started", ReportStatus.RUNNING, {}))
+    new.append(_entry(report, event, event.kind, change.status, user_data(report.id, event)))
+    return Receipt(200, "applied", f"report {report.id} is {change.status.value}"), new
 
 
-async def _log(
-    db: AsyncConnection,
-    report: Report,
-    event: RunnerEvent,
-    kind: str,
-    status: ReportStatus,
-    data: dict[str, Any],
-) -> LogEntry:
-    return await events.append_event(
-        db,
+def _entry(
+    report: Report, event: RunnerEvent, kind: str, status: ReportStatus, data: dict[str, Any]
+) -> events.NewEntry:
+    return events.NewEntry(
         user_id=report.user_id,
         report_id=report.id,
         type=TYPE_PREFIX + kind,

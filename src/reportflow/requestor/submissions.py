@@ -161,6 +161,9 @@ async def submit(services: Services, user: User, sub: Submission) -> tuple[Repor
                 retry_of=sub.retry_of,
                 owner=user.name,
             )
+            if services.enqueue_in_transaction:
+                await _enqueue(services, user, report, connection=db)
+            # Last: the user's sequence row stays locked until the commit.
             entry = await events.append_event(
                 db,
                 user_id=user.id,
@@ -171,8 +174,6 @@ async def submit(services: Services, user: User, sub: Submission) -> tuple[Repor
                 at=now,
                 data={"report": definition.name, "retry_of": sub.retry_of},
             )
-            if services.enqueue_in_transaction:
-                await _enqueue(services, user, report, connection=db)
     except IntegrityError:
         # A concurrent twin with the same idempotency key committed first.
         async with services.store.read() as db:
@@ -224,6 +225,9 @@ async def apply_local(
         change = transition(report, kind, attempt, now, data)
         if change is not None:
             await reports.update_report(db, report_id, change.status, change.values)
+        updated = await reports.get_report(db, report_id)
+        if change is not None:
+            # Last: the user's sequence row stays locked until the commit.
             entry = await events.append_event(
                 db,
                 user_id=report.user_id,
@@ -234,7 +238,6 @@ async def apply_local(
                 at=now,
                 data=data,
             )
-        updated = await reports.get_report(db, report_id)
     if entry is not None:
         await publish_entry(services, entry)
     assert updated is not None

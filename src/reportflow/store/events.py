@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -17,13 +19,26 @@ _INSERT_EVENT = insert(report_events)
 _INSERT_RECEIPT_SQLITE = sqlite.insert(webhook_receipts).on_conflict_do_nothing()
 _INSERT_RECEIPT_PG = postgresql.insert(webhook_receipts).on_conflict_do_nothing()
 # Constant statements with bound parameters: SQLAlchemy builds and keys them once.
-_NEXT_SEQ = (
+_NEXT_SEQS = (
     update(users)
     .where(users.c.id == bindparam("b_user"))
-    .values(last_seq=users.c.last_seq + 1)
+    .values(last_seq=users.c.last_seq + bindparam("b_count"))
     .returning(users.c.last_seq)
 )
 _SEEN = select(webhook_receipts.c.outcome).where(webhook_receipts.c.webhook_id == bindparam("b_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An event to append to a user's log (its sequence number is given on append)."""
+
+    user_id: int
+    report_id: str
+    type: str
+    attempt: int
+    status: str
+    at: float
+    data: dict[str, Any]
 
 
 async def append_event(
@@ -37,42 +52,66 @@ async def append_event(
     at: float,
     data: dict[str, Any],
 ) -> LogEntry:
-    """Append one event to the user's log with the next sequence number.
+    """Append one event to the user's log with the next sequence number."""
+    new = NewEntry(user_id, report_id, type, attempt, status, at, data)
+    [entry] = await append_events(conn, [new])
+    return entry
 
-    The increment is one ``UPDATE ... RETURNING`` on the user's row, which the
-    transaction then holds until it commits: a concurrent appender for the
-    same user waits, so sequence order is commit order and readers never see
-    a gap that fills in later.
+
+async def append_events(conn: AsyncConnection, new: Sequence[NewEntry]) -> list[LogEntry]:
+    """Append events to their users' logs, in order, with the next sequence numbers.
+
+    Per user, the numbers come from one ``UPDATE ... RETURNING`` on the user's
+    row, which the transaction then holds until it commits: a concurrent
+    appender for the same user waits, so sequence order is commit order and
+    readers never see a gap that fills in later. Callers append last in their
+    transaction, so that row is held for as short a time as possible (every
+    writer for the user queues on it).
     """
-    seq = (await conn.execute(_NEXT_SEQ, {"b_user": user_id})).scalar_one_or_none()
-    if seq is None:
-        raise StoreError(f"cannot log an event for unknown user id {user_id}")
-    entry = LogEntry(
-        user_id=user_id,
-        seq=int(seq),
-        report_id=report_id,
-        type=type,
-        attempt=attempt,
-        status=status,
-        at=at,
-        data=data,
-    )
+    counts: dict[int, int] = {}
+    for item in new:
+        counts[item.user_id] = counts.get(item.user_id, 0) + 1
+    next_seq: dict[int, int] = {}
+    for user_id, count in counts.items():
+        params = {"b_user": user_id, "b_count": count}
+        last = (await conn.execute(_NEXT_SEQS, params)).scalar_one_or_none()
+        if last is None:
+            raise StoreError(f"cannot log an event for unknown user id {user_id}")
+        next_seq[user_id] = int(last) - count + 1
+    entries: list[LogEntry] = []
+    for item in new:
+        seq = next_seq[item.user_id]
+        next_seq[item.user_id] = seq + 1
+        entries.append(
+            LogEntry(
+                user_id=item.user_id,
+                seq=seq,
+                report_id=item.report_id,
+                type=item.type,
+                attempt=item.attempt,
+                status=item.status,
+                at=item.at,
+                data=item.data,
+            )
+        )
     # Values as parameters of a constant statement: SQLAlchemy caches its
     # compiled form, where .values(...) would build a new cache key per call.
-    await conn.execute(
-        _INSERT_EVENT,
+    rows = [
         {
-            "user_id": user_id,
-            "seq": entry.seq,
-            "report_id": report_id,
-            "type": type,
-            "attempt": attempt,
-            "status": status,
-            "at": at,
-            "data": data,
-        },
-    )
-    return entry
+            "user_id": e.user_id,
+            "seq": e.seq,
+            "report_id": e.report_id,
+            "type": e.type,
+            "attempt": e.attempt,
+            "status": e.status,
+            "at": e.at,
+            "data": e.data,
+        }
+        for e in entries
+    ]
+    if rows:
+        await conn.execute(_INSERT_EVENT, rows)
+    return entries
 
 
 async def list_events(
