@@ -196,14 +196,6 @@ class Connection:
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
-    @property
-    def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._conn.in_transaction
-
 
 class _AdaptedConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite adapter, with cursors, commits and rollbacks run
