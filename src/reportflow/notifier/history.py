@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from reportflow import sqlite_inline
 from reportflow.notifier.errors import NotifierError
 
 MAX_LIMIT = 1000
@@ -76,7 +77,9 @@ class NotificationRecord:
 def async_url(url: str) -> str:
     """Pick the async driver for a plain ``sqlite://`` or ``postgresql://`` URL."""
     for plain, driver in (
-        ("sqlite://", "sqlite+aiosqlite://"),
+        # SQLite statements on the loop thread (reportflow.sqlite_inline).
+        ("sqlite://", f"sqlite+{sqlite_inline.DRIVER}://"),
+        ("sqlite+aiosqlite://", f"sqlite+{sqlite_inline.DRIVER}://"),
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
     ):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from reportflow import sqlite_inline
 from reportflow.queue import Queue, connect
 
 
@@ -41,7 +42,7 @@ def make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[st
             return Backend(kind, f"memory://test-{uuid.uuid4().hex}", None)
         if kind == "sqlite":
             path = tmp_path / "queue.db"
-            return Backend(kind, f"sqlite:///{path}", f"sqlite+aiosqlite:///{path}")
+            return Backend(kind, f"sqlite:///{path}", f"sqlite+{sqlite_inline.DRIVER}:///{path}")
         pg: str = request.getfixturevalue("postgres_url")
         return Backend(kind, pg, pg.replace("postgresql://", "postgresql+asyncpg://", 1))
 
