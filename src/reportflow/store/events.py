@@ -25,7 +25,6 @@ _NEXT_SEQS = (
     .values(last_seq=users.c.last_seq + bindparam("b_count"))
     .returning(users.c.last_seq)
 )
-_SEEN = select(webhook_receipts.c.outcome).where(webhook_receipts.c.webhook_id == bindparam("b_id"))
 
 
 @dataclass(frozen=True, slots=True)
