@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
@@ -105,27 +106,9 @@ async def insert_report(
         inserted = await get_report(conn, id)
         assert inserted is not None  # just written in this transaction
         return inserted
-    return Report(
-        id=id,
-        user_id=user_id,
-        report=report,
-        params=params,
-        formats=list(formats),
-        status=ReportStatus.QUEUED,
-        attempt=0,
-        phase=0,
-        progress=None,
-        artifacts=[],
-        error=None,
-        request_hash=request_hash,
-        idempotency_key=idempotency_key,
-        retry_of=retry_of,
-        created_at=at,
-        updated_at=at,
-        started_at=None,
-        finished_at=None,
-        owner=owner,
-    )
+    # The row as the database now holds it, without reading it back.
+    unset = dict.fromkeys(("progress", "artifacts", "error", "started_at", "finished_at"))
+    return _report(SimpleNamespace(**values, **unset, owner=owner))
 
 
 async def get_report(conn: AsyncConnection, report_id: str, *, lock: bool = False) -> Report | None:
