@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 import websockets
 from badinput_kit import Requestor
-
-from reportflow.requestor.server import QuietServer, uvicorn_config
+from requestor_harness import live_server
 
 pytestmark = pytest.mark.integration
 
@@ -73,23 +70,6 @@ async def next_reply(ws: websockets.ClientConnection) -> dict[str, object]:
             return dict(message)
 
 
-@asynccontextmanager
-async def served(rf: Requestor) -> AsyncIterator[str]:
-    server = QuietServer(uvicorn_config(rf.app, "127.0.0.1", 0))
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(20):
-        while not server.started:
-            if task.done():
-                await task
-            await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @pytest.mark.parametrize(
     ("query", "status"),
     [("since=-1", 400), ("since=soon", 403), ("user=root", 404), ("user=%00", 403)],
@@ -98,7 +78,7 @@ async def served(rf: Requestor) -> AsyncIterator[str]:
 async def test_channel_handshake_refusals(rf_sqlite: Requestor, query: str, status: int) -> None:
     rf = rf_sqlite
     auth = {"Authorization": f"Bearer {rf.tokens['ann']}"}
-    async with served(rf) as address:
+    async with live_server(rf.app) as address:
         with pytest.raises(websockets.InvalidStatus) as refused:
             async with websockets.connect(
                 f"ws://{address}/api/v1/ws?{query}", additional_headers=auth
@@ -112,7 +92,7 @@ async def test_a_cross_origin_page_cannot_ride_the_session_cookie(rf_sqlite: Req
     async with rf.client() as browser:
         await rf.login(browser, "cat")
         cookie = f"rf_session={browser.cookies['rf_session']}"
-    async with served(rf) as address:
+    async with live_server(rf.app) as address:
         with pytest.raises(websockets.InvalidStatus) as refused:
             async with websockets.connect(
                 f"ws://{address}/api/v1/ws",
@@ -131,7 +111,7 @@ async def test_a_cross_origin_page_cannot_ride_the_session_cookie(rf_sqlite: Req
 async def test_a_garbage_message_on_the_channel_is_no_crash(rf_sqlite: Requestor) -> None:
     rf = rf_sqlite
     auth = {"Authorization": f"Bearer {rf.tokens['ann']}"}
-    async with served(rf) as address:
+    async with live_server(rf.app) as address:
         async with websockets.connect(f"ws://{address}/api/v1/ws", additional_headers=auth) as ws:
             await ws.send("{not json")
             with pytest.raises(websockets.ConnectionClosed) as closed:
