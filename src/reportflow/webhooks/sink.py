@@ -87,7 +87,8 @@ class WebhookSink:
             once). A job that ends sooner sends its final event alone: the
             requestor logs the ``started`` that event implies, so the owner sees
             the same states, with one webhook and one store write fewer per
-            short report. A progress of the job sends the held ``started`` first.
+            short report. A progress that leaves sends the held ``started``
+            first; one still held by ``quiet_start`` keeps it held.
     """
 
     def __init__(
@@ -158,7 +159,6 @@ class WebhookSink:
             self._forget(event.job_id)
             await self._store(event)
         elif event.kind is EventKind.PROGRESS:
-            self._send_held_started(event.job_id)
             self._progress(event)
         else:
             self._forget(event.job_id)  # a new attempt starts its own progress
@@ -219,7 +219,7 @@ class WebhookSink:
         wait = throttle.last_sent + self.progress_interval - time.monotonic()
         if wait <= 0:
             throttle.last_sent = time.monotonic()
-            self._send(event)
+            self._send_progress(event)
             return
         throttle.held = event
         throttle.timer = self._spawn(self._release(event.job_id, throttle, wait))
@@ -230,7 +230,12 @@ class WebhookSink:
         if held is None or self._throttles.get(job_id) is not throttle:
             return
         throttle.last_sent = time.monotonic()
-        self._send(held)
+        self._send_progress(held)
+
+    def _send_progress(self, event: ReportEvent) -> None:
+        """Send a progress, after its job's ``started`` if that is still held."""
+        self._send_held_started(event.job_id)
+        self._send(event)
 
     def _forget(self, job_id: str) -> None:
         """Drop the job's held progress and started: a newer state supersedes them."""

@@ -115,3 +115,19 @@ async def test_a_progress_sends_the_held_started_first(
         await sink.emit(_event(EventKind.PROGRESS, percent=10))
         await sink.drain()
     assert _kinds(receiver) == ["report.started", "report.progress"]
+
+
+async def test_a_progress_held_by_quiet_start_keeps_the_started_held(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(
+            client, outbox, hold_started=0.2, progress_interval=0.5, quiet_start=True
+        )
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.emit(_event(EventKind.PROGRESS, percent=10))  # held: within the interval
+        await sink.emit(_event(EventKind.SUCCEEDED))  # supersedes both
+        await sink.drain()
+    assert _kinds(receiver) == []  # the final event alone, through the outbox
+    [stored] = await outbox.list_deliveries()
+    assert stored.id == "msg_j1_1_succeeded"
