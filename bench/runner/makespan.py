@@ -28,10 +28,10 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from reportflow.heap import tune_gc
 from reportflow.queue import Queue, connect
 from reportflow.queue.base import Job
 from reportflow.runner import Outcome, ReportEvent, Runner, RunnerHooks, SleepExecutor
-from reportflow.runner.service import tune_gc
 
 PG_ADMIN = os.environ.get("REPORTFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reportflow.config import load_settings
+from reportflow.heap import tune_gc
 from reportflow.logs import setup_logging
 
 
@@ -63,6 +64,7 @@ def notifier(
         return
     setup_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
+    tune_gc()
     # proxy_headers off: the hooks read X-Forwarded-For themselves, and only from the
     # proxies hooks.yaml trusts (uvicorn would believe any local peer).
     uvicorn.run(app, host=host, port=port, log_config=None, loop=loop, proxy_headers=False)

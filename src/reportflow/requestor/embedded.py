@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportflow.config import Settings
 from reportflow.errors import ConfigError
+from reportflow.heap import tune_gc
 from reportflow.requestor.server import (
     SECRETS_DIR,
     QuietServer,
@@ -135,6 +136,7 @@ async def serve_embedded(
         executor = report_executor(settings)
         await warm_up(executor)  # the web server already answers meanwhile
         runner = build_runner(settings, queue, executor, sink=sink)
+        tune_gc()  # everything the server needs is built: out of the collector's way
         _mount_scale_hook(app, scale, runner, settings)
         app.state.runners = [runner]  # the admin page shows its slots
         stop = asyncio.Event()

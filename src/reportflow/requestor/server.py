@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from reportflow.artifacts import open_store
 from reportflow.catalog import Catalog
 from reportflow.config import Settings
+from reportflow.heap import tune_gc
 from reportflow.queue import connect
 from reportflow.queue.metrics import QueueMetrics
 from reportflow.requestor.app import create_app
@@ -94,4 +95,5 @@ async def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -
     settings.home.mkdir(parents=True, exist_ok=True)
     async with open_requestor(settings) as app:
         log.info("requestor on http://%s:%s (store %s)", host, port, settings.resolved_database_url)
+        tune_gc()
         await uvicorn.Server(uvicorn_config(app, host, port)).serve()

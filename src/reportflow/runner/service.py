@@ -9,7 +9,6 @@ killed runner's jobs expire and other runners take them.
 from __future__ import annotations
 
 import asyncio
-import gc
 import importlib
 import logging
 import signal
@@ -18,6 +17,7 @@ from typing import Any
 
 from reportflow.config import Settings
 from reportflow.errors import ConfigError
+from reportflow.heap import tune_gc
 from reportflow.queue import Queue, connect
 from reportflow.runner.context import Executor
 from reportflow.runner.events import EventSink, FanoutSink, LogSink
@@ -105,26 +105,6 @@ async def event_sink(settings: Settings) -> EventSink:
     )
     log.info("events go to %s", hook_url)
     return FanoutSink(LogSink(), webhook)
-
-
-#: Young-generation threshold for runner processes (CPython's default is 700).
-GC_THRESHOLD = (10_000, 10, 10)
-
-
-def tune_gc() -> None:
-    """Make the cyclic garbage collector cheap for a process full of running jobs.
-
-    A pool holding thousands of tasks has hundreds of thousands of live
-    objects, and every older-generation collection walks them all: in the
-    10,000-job benchmark that was 1.3-1.6 s of a 3 s run. ``gc.freeze()``
-    takes everything alive after start-up (modules, catalog, settings) out of
-    the collector's sight, and the larger threshold collects young objects
-    every 10,000 allocations instead of every 700; together they cut the GC
-    time of that run to about 0.15 s. Call once, after start-up.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
 
 
 async def serve(

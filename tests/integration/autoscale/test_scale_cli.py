@@ -4,9 +4,11 @@ against it over loopback HTTP."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -116,6 +118,16 @@ def test_cli_unreachable_hook_is_one_line() -> None:
     assert out.count("\n") == 1
 
 
+@pytest.fixture
+def restore_gc() -> Iterator[None]:
+    """serve_embedded tunes the collector for the whole process: undo it."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("restore_gc")
 async def test_up_serves_the_scale_hook_on_its_port(tmp_path: Path) -> None:
     from reportflow.requestor.embedded import serve_embedded
 
@@ -132,6 +144,7 @@ async def test_up_serves_the_scale_hook_on_its_port(tmp_path: Path) -> None:
         # The hook is mounted right before the signal handlers go in (no await between).
         await wait_for_status(url, 401, served)
         mounted = True
+        assert gc.get_freeze_count() > 0  # start-up objects out of the collector's way
         async with httpx.AsyncClient() as client:
             auth = {"authorization": f"Bearer {TOKEN}"}
             r = await client.post(url, json={"target": 5}, headers=auth)

@@ -11,15 +11,10 @@ import pytest
 
 from reportflow.config import Settings
 from reportflow.errors import ConfigError
+from reportflow.heap import GC_THRESHOLD, tune_gc
 from reportflow.queue import connect
 from reportflow.runner import FanoutSink, LogSink, NoopExecutor
-from reportflow.runner.service import (
-    GC_THRESHOLD,
-    build_runner,
-    event_sink,
-    load_factory,
-    tune_gc,
-)
+from reportflow.runner.service import build_runner, event_sink, load_factory
 from reportflow.webhooks import WebhookSink
 
 
