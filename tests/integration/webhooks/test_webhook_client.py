@@ -98,7 +98,7 @@ async def test_connection_refused_is_retried(down_receiver: Receiver, secret: st
     assert attempt.outcome is Outcome.RETRY
     assert attempt.status is None
     assert attempt.error is not None
-    assert "ConnectError" in attempt.error
+    assert "connect failed: " in attempt.error
 
 
 async def test_timeout_is_retried(receiver: Receiver, secret: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from metrics_kit import Delta
+from scripted_endpoint import scripted_endpoint
 
 from reportflow.config import Settings
 from reportflow.notifier import Dispatcher, NotificationLog, create_app, parse_config
@@ -33,11 +34,10 @@ async def outbox() -> AsyncIterator[Outbox]:
 async def _deliver(outbox: Outbox, *statuses: int) -> None:
     answers = list(statuses)
 
-    def endpoint(_request: httpx.Request) -> httpx.Response:
-        return httpx.Response(answers.pop(0) if answers else 204)
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(endpoint)) as http:
-        client = WebhookClient("http://requestor/hooks", "k", http=http, name="requestor")
+    async with (
+        scripted_endpoint(lambda _: answers.pop(0) if answers else 204) as endpoint,
+        WebhookClient(endpoint.url, "k", name="requestor") as client,
+    ):
         dispatcher = OutboxDispatcher(outbox, client, schedule=NO_WAIT)
         await outbox.add("requestor", f"msg_{uuid.uuid4().hex[:8]}", {"type": "report.succeeded"})
         await dispatcher.run_once()

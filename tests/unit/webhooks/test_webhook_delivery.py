@@ -1,12 +1,13 @@
-"""WebhookClient's request and classification, over an in-process HTTP transport."""
+"""WebhookClient's request and classification, against a scripted endpoint on loopback."""
 
 from __future__ import annotations
 
 import json
 from pathlib import PurePosixPath
 
-import httpx
+import aiohttp
 import pytest
+from scripted_endpoint import Seen, scripted_endpoint
 
 from reportflow.errors import WebhookError
 from reportflow.webhooks import Outcome, Verifier, WebhookClient, classify, encode_payload
@@ -37,37 +38,35 @@ def test_classify(status: int, outcome: Outcome) -> None:
 
 
 async def test_the_request_is_signed_json() -> None:
-    seen: list[httpx.Request] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200)
-
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-        client = WebhookClient("http://requestor/hooks/runner", secret, http=http, name="req")
+    async with scripted_endpoint(lambda _: 200) as endpoint, aiohttp.ClientSession() as http:
+        client = WebhookClient(endpoint.url, secret, http=http, name="req")
         attempt = await client.send("msg_1", {"type": "report.started", "when": 1.5})
-        await client.aclose()  # a shared client is left open
-        assert not http.is_closed
+        await client.aclose()  # a shared session is left open
+        assert not http.closed
+        seen = endpoint.requests
     assert (attempt.outcome, attempt.endpoint, attempt.msg_id) == (
         Outcome.DELIVERED,
         "req",
         "msg_1",
     )
     [request] = seen
-    assert request.method == "POST"
-    assert json.loads(request.content) == {"type": "report.started", "when": 1.5}
-    Verifier(secret).verify(request.headers, request.content)
+    assert (request.method, request.path) == ("POST", "/hooks")
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.body) == {"type": "report.started", "when": 1.5}
+    Verifier(secret).verify(request.headers, request.body)
 
 
 async def test_a_redirect_is_not_followed_and_names_the_target() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(302, headers={"location": "http://elsewhere/"})
+    def answer(_: Seen) -> tuple[int, dict[str, str]]:
+        return 302, {"location": "http://elsewhere/"}
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-        attempt = await WebhookClient("http://r/h", "k", http=http).send("m", {})
+    async with scripted_endpoint(answer) as endpoint:
+        async with WebhookClient(endpoint.url, "k") as client:
+            attempt = await client.send("m", {})
+        assert len(endpoint.requests) == 1  # not followed
     assert attempt.outcome is Outcome.RETRY
-    assert attempt.error == "HTTP 302 from http://r/h -> http://elsewhere/"
+    assert attempt.error == f"HTTP 302 from {endpoint.url} -> http://elsewhere/"
 
 
 def test_encode_payload_is_compact_utf8_and_tolerates_odd_values() -> None:

@@ -1,11 +1,11 @@
-"""The dispatcher's state machine on an in-memory SQLite outbox and an in-process endpoint."""
+"""The dispatcher's state machine on an in-memory SQLite outbox and a scripted loopback endpoint."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
+from scripted_endpoint import Seen, scripted_endpoint
 
 from reportflow.errors import ConfigError, WebhookError
 from reportflow.webhooks import (
@@ -26,9 +26,9 @@ class Endpoint:
         self.statuses = list(statuses)
         self.ids: list[str] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: Seen) -> int:
         self.ids.append(request.headers["webhook-id"])
-        return httpx.Response(self.statuses.pop(0) if self.statuses else 204)
+        return self.statuses.pop(0) if self.statuses else 204
 
 
 @pytest.fixture
@@ -40,8 +40,10 @@ async def outbox() -> AsyncIterator[Outbox]:
 
 
 async def _run(outbox: Outbox, endpoint: Endpoint, schedule: RetrySchedule = NO_WAIT) -> int:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(endpoint)) as http:
-        client = WebhookClient("http://requestor/hooks", "k", http=http, name="requestor")
+    async with (
+        scripted_endpoint(endpoint) as served,
+        WebhookClient(served.url, "k", name="requestor") as client,
+    ):
         return await OutboxDispatcher(outbox, client, schedule=schedule).run_once()
 
 
