@@ -21,6 +21,9 @@ DEFAULT_BATCH_SIZE = 16
 DEFAULT_LEASE_SECONDS = 120.0
 #: The outbox's backlog and earliest due retry are read from the database at most this often.
 LOOK_EVERY_SECONDS = 1.0
+#: Deliveries (one POST and its recording each) out at once: a message handed
+#: over while one is out leaves at once instead of waiting for its round trip.
+MAX_IN_FLIGHT = 4
 
 log = logging.getLogger("reportflow.webhooks")
 
@@ -32,6 +35,7 @@ class OutboxDispatcher:
     object, when the earliest retry falls due, and at least every
     ``poll_interval`` seconds (which covers messages added by other processes).
     Messages pending when it starts, left by an earlier process, are sent first.
+    Up to :data:`MAX_IN_FLIGHT` deliveries are out at once.
 
     Args:
         outbox: where messages are stored.
@@ -78,6 +82,8 @@ class OutboxDispatcher:
         self._next_look = 0.0
         self._due: float | None = None
         """When the earliest pending message is due, as last read or scheduled here."""
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     @property
     def running(self) -> bool:
@@ -124,11 +130,25 @@ class OutboxDispatcher:
         await self.stop()
 
     async def run_once(self) -> int:
-        """Attempt every message due now (one batch at a time); returns how many."""
-        return await self._run(look=True)
+        """Attempt every message due now, retries that fall due meanwhile
+        included; returns how many attempts were made."""
+        total = 0
+        while attempted := await self._run(look=True):
+            await self._settle()  # recorded: a retry due at once is found again
+            total += attempted
+        return total
+
+    async def _settle(self) -> None:
+        """Wait for the deliveries in flight (recorded as usual)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight)
 
     async def _run(self, *, look: bool) -> int:
-        """Send the handed-over messages, then (``look``) the due ones in the database."""
+        """Send the handed-over messages, then (``look``) the due ones in the database.
+
+        Returns once every message is out (not answered): up to
+        :data:`MAX_IN_FLIGHT` deliveries go on in the background.
+        """
         total = 0
         while not self._stopping:
             if self._handed:
@@ -145,9 +165,27 @@ class OutboxDispatcher:
             by_endpoint: dict[str, list[ClaimedMessage]] = {}
             for message in batch:
                 by_endpoint.setdefault(message.endpoint, []).append(message)
-            await asyncio.gather(*(self._deliver(group) for group in by_endpoint.values()))
+            for group in by_endpoint.values():
+                await self._slots.acquire()
+                task = asyncio.create_task(self._deliver_in_slot(group))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
             total += len(batch)
         return total
+
+    async def _deliver_in_slot(self, messages: list[ClaimedMessage]) -> None:
+        try:
+            await self._deliver(messages)
+            if self._due is not None:
+                self._wake.set()  # the loop's wait may now end sooner (a retry)
+        except Exception:
+            # A bug must not silently end delivery: the leases run out and the
+            # messages are looked for (and sent) again.
+            log.exception("webhooks %s: delivery failed", _ids(messages))
+            self._look = True
+            self._wake.set()
+        finally:
+            self._slots.release()
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -173,6 +211,7 @@ class OutboxDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except TimeoutError:
                 self._look = True  # a retry fell due, or it is time to poll
+        await self._settle()
 
     async def _idle_timeout(self) -> float:
         """Seconds until the earliest due message, at most ``poll_interval``.
@@ -184,7 +223,11 @@ class OutboxDispatcher:
         now = time.monotonic()
         if now >= self._next_look:
             self._next_look = now + LOOK_EVERY_SECONDS
-            self._due = await self.outbox.next_due_at(list(self.clients))
+            # A delivery finishing during the read may schedule a retry: keep it.
+            self._due = None
+            read = await self.outbox.next_due_at(list(self.clients))
+            if read is not None:
+                self._due = read if self._due is None else min(read, self._due)
             OUTBOX_BACKLOG.set(await self.outbox.pending_count())
         if self._due is None:
             return self.poll_interval
@@ -214,13 +257,16 @@ class OutboxDispatcher:
                 extra={"webhook": _log_fields(attempt, state)},
             )
             steps.append((attempt, state, next_at))
-            if next_at is not None and state is MessageState.PENDING:
-                self._due = next_at if self._due is None else min(self._due, next_at)
         try:
             await self.outbox.record_many(steps)
         except WebhookError as exc:
             # The lease expires and the messages are sent again: at-least-once.
             log.error("webhooks %s: attempts not recorded: %s", _ids(messages), exc)
+            return
+        # Only now, committed: a look in the database from here on sees them too.
+        for _, state, next_at in steps:
+            if next_at is not None and state is MessageState.PENDING:
+                self._due = next_at if self._due is None else min(self._due, next_at)
 
     def _next_step(
         self, message: ClaimedMessage, attempt: DeliveryAttempt
