@@ -93,6 +93,8 @@ async def listen(ws_url: str, token: str, channel: Channel, stop: asyncio.Event)
 @dataclass(slots=True)
 class Submitted:
     started: dict[str, float] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)
+    """When each 202 arrived: the submit's own share of the latency."""
     errors: dict[str, int] = field(default_factory=dict)
 
     def error(self, what: str) -> None:
@@ -109,7 +111,9 @@ async def submit_one(http: httpx.AsyncClient, out: Submitted, at: float | None =
     if response.status_code != 202:
         out.error(f"HTTP {response.status_code}")
         return
-    out.started[response.json()["id"]] = started
+    rid = response.json()["id"]
+    out.started[rid] = started
+    out.answered[rid] = time.perf_counter()
 
 
 async def throughput(http: httpx.AsyncClient, n: int, concurrency: int, out: Submitted) -> None:
@@ -174,6 +178,7 @@ def summarize(
 ) -> dict[str, Any]:
     ours = [rid for rid in out.started if rid in channel.succeeded]
     latencies = [(channel.succeeded[rid] - out.started[rid]) * 1000.0 for rid in ours]
+    submits = [(out.answered[rid] - out.started[rid]) * 1000.0 for rid in out.started]
     last_event = max((channel.succeeded[rid] for rid in ours), default=submitted_at)
     elapsed = last_event - t0
     return {
@@ -194,6 +199,8 @@ def summarize(
         "p95_ms": percentile(latencies, 95),
         "p99_ms": percentile(latencies, 99),
         "max_ms": max(latencies, default=float("nan")),
+        "submit_p50_ms": percentile(submits, 50),
+        "submit_p99_ms": percentile(submits, 99),
     }
 
 
