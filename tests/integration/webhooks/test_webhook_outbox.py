@@ -190,3 +190,23 @@ async def test_messages_of_other_endpoints_are_left_alone(
         assert await dispatcher.run_once() == 0
     assert (await outbox.get("msg_other")).state is MessageState.PENDING
     assert receiver.requests == []
+
+
+async def test_a_message_added_while_a_delivery_is_out_leaves_at_once(
+    outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    slow = 0.5
+    receiver.script.append(Scripted(204, delay=slow))  # the first answer takes a while
+    async with (
+        WebhookClient(receiver.url, secret) as client,
+        OutboxDispatcher(outbox, client, schedule=FAST),
+    ):
+        await outbox.add(client.endpoint, "msg_slow", {})
+        await receiver.wait_for(lambda: len(receiver.requests) == 1)
+        await outbox.add(client.endpoint, "msg_next", {})
+        await receiver.wait_for(lambda: len(receiver.requests) == 2)
+        first, second = receiver.requests
+        assert (first.msg_id, second.msg_id) == ("msg_slow", "msg_next")
+        assert second.at - first.at < slow / 2  # not behind the first one's answer
+        await wait_until(lambda: _state_is(outbox, "msg_slow", MessageState.DELIVERED))
+        await wait_until(lambda: _state_is(outbox, "msg_next", MessageState.DELIVERED))
