@@ -47,19 +47,22 @@ from reportflow.webhooks.sink import event_payload
 READY_TIMEOUT = 300.0
 
 
-def _spawn_clients(args: argparse.Namespace, url: str, token: str, since: int) -> list[Any]:
+def _spawn_clients(
+    args: argparse.Namespace, url: str, token: str, since: int, home: Path
+) -> list[tuple[Any, Path]]:
     per = [args.clients // args.processes] * args.processes
     per[0] += args.clients - sum(per)
     procs = []
-    for n in per:
+    for i, n in enumerate(per):
+        out = home / f"clients-{i}.json"
         argv = [sys.executable, "-m", "bench.fanout.clients", "--url", url, "--token", token]
-        argv += ["--connections", str(n), "--since", str(since)]
+        argv += ["--connections", str(n), "--since", str(since), "--out", str(out)]
         argv += ["--timeout", str(args.events * args.interval + 120)]
         if args.compression:
             argv.append("--compression")
-        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True))
+        procs.append((subprocess.Popen(argv, stdout=subprocess.PIPE, text=True), out))
     deadline = time.monotonic() + READY_TIMEOUT
-    for proc in procs:
+    for proc, _ in procs:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # bounded: the client's own open_timeout ends it
         if not line.startswith("READY") or time.monotonic() > deadline:
@@ -105,16 +108,16 @@ def one_run(args: argparse.Namespace) -> dict[str, Any]:
             since = httpx.get(server.url + "/api/v1/events", headers=auth).json()["last_seq"]
             ws_url = server.url.replace("http://", "ws://") + "/api/v1/ws"
             started = time.perf_counter()
-            procs = _spawn_clients(args, ws_url, token, since)
+            procs = _spawn_clients(args, ws_url, token, since, home)
             connect_seconds = time.perf_counter() - started
             cpu0 = server.cpu_seconds()
             posts = asyncio.run(_drive(args, server.url, secret, created.json()["id"]))
             cpu = server.cpu_seconds() - cpu0
             delays: list[float] = []
             finished = 0
-            for proc in procs:
-                out, _ = proc.communicate(timeout=args.events * args.interval + 180)
-                result = json.loads(out.strip().splitlines()[-1])
+            for proc, out in procs:
+                proc.communicate(timeout=args.events * args.interval + 180)
+                result = json.loads(out.read_text())
                 delays += result["delays_ms"]
                 finished += result["finished"]
         return {

@@ -5,18 +5,17 @@ concurrency), prints ``READY n`` once all are live, then records, per
 connection, the delay of every ``report.progress`` entry: the receive time
 minus the entry's ``at``, which the benchmark's driver sets to the wall-clock
 time it sent the webhook (same machine, same clock). It stops at the
-report's final entry on every connection (or ``--timeout``) and prints one
-JSON line with the delays.
+report's final entry on every connection (or ``--timeout``) and writes the
+delays as JSON to ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.pipeline.common import raise_fd_limit
@@ -87,15 +86,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, required=True)
     parser.add_argument("--since", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--out", required=True, help="file for the JSON result")
     parser.add_argument("--compression", action="store_true", help="offer permessage-deflate")
     args = parser.parse_args(argv)
     raise_fd_limit()
     import uvloop
 
     result = uvloop.run(run(args))
-    with contextlib.suppress(BrokenPipeError):
-        sys.stdout.write(json.dumps(result) + "\n")
-        sys.stdout.flush()
+    # A file, not stdout: with thousands of sockets just closed, a result of
+    # several hundred kB on the stdout pipe arrived cut off at 64 kB.
+    Path(args.out).write_text(json.dumps(result))
 
 
 if __name__ == "__main__":
