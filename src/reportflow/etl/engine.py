@@ -6,11 +6,11 @@ export would hold for minutes. Threads are reused: a new one starts only when
 none is idle, so runs never wait for each other, and a short report does not
 pay for starting a thread (the noop report's run went from about 2.4 to
 0.9 ms of CPU). While it runs a report, a thread is named
-``reportflow-etl-<job id>``. The coroutine waits for it, then publishes the staged files to
-the artifact store. Cancellation (the caller's ``asyncio.timeout`` or a job
-cancel) tells the thread to stop at the next batch, waits until it has
-cleaned up, removes anything already published, and re-raises, so a run
-leaves either every artifact or none.
+``reportflow-etl-<job id>``. The coroutine waits for it, then publishes the
+staged files to the artifact store. Cancellation (the caller's
+``asyncio.timeout`` or a job cancel) tells the thread to stop at the next
+batch, waits until it has cleaned up, removes anything already published, and
+re-raises, so a run leaves either every artifact or none.
 """
 
 from __future__ import annotations

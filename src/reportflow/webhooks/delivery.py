@@ -233,6 +233,7 @@ class WebhookClient:
     async def aclose(self) -> None:
         if self._own_http and self._http is not None:
             await self._http.close()
+            self._http = None  # a later send opens a new session
 
     async def __aenter__(self) -> Self:
         return self

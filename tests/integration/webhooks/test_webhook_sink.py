@@ -139,6 +139,8 @@ async def test_progress_waits_for_a_slow_started(
         sink = WebhookSink(client, sqlite_outbox, progress_interval=0.01)
         await sink.emit(_event(EventKind.STARTED))
         await sink.emit(_event(EventKind.PROGRESS, percent=10))
+        # The script's slow answer goes to whichever request arrives first: j1's.
+        await receiver.wait_for(lambda: len(receiver.requests) == 1)
         await sink.emit(_event(EventKind.STARTED, job="j2"))  # other jobs do not wait
         await sink.drain()
     by_kind = {(r.json["data"]["job_id"], r.json["type"]): r.at for r in receiver.requests}

@@ -24,7 +24,9 @@ def _run_and_wait(threads: _Threads) -> threading.Thread:
 def test_a_finished_thread_takes_the_next_run() -> None:
     threads = _Threads()
     first = _run_and_wait(threads)
-    time.sleep(0.05)  # back in the idle list
+    deadline = time.monotonic() + 5
+    while not threads._idle and time.monotonic() < deadline:  # back in the idle list
+        time.sleep(0.005)
     assert _run_and_wait(threads) is first
     assert first.daemon  # never holds up the interpreter's exit
 
