@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import sys
@@ -19,6 +20,15 @@ PG_PORT = int(os.environ.get("REPORTFLOW_TEST_PG_PORT", "5432"))
 MY_HOST = os.environ.get("REPORTFLOW_TEST_MYSQL_HOST", "127.0.0.1")
 MY_PORT = int(os.environ.get("REPORTFLOW_TEST_MYSQL_PORT", "3306"))
 REDIS_PORT = int(os.environ.get("REPORTFLOW_TEST_REDIS_PORT", "6379"))
+
+
+@pytest.fixture
+def restore_gc() -> Iterator[None]:
+    """Undo ``reportflow.heap.tune_gc`` (a frozen heap, another threshold) after the test."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 def _reachable(host: str, port: int) -> bool:

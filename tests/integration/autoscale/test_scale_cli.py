@@ -8,7 +8,6 @@ import gc
 import os
 import signal
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -116,15 +115,6 @@ def test_cli_unreachable_hook_is_one_line() -> None:
     assert code == 2
     assert out.startswith("error: scale hook http://127.0.0.1:")
     assert out.count("\n") == 1
-
-
-@pytest.fixture
-def restore_gc() -> Iterator[None]:
-    """serve_embedded tunes the collector for the whole process: undo it."""
-    threshold = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 @pytest.mark.usefixtures("restore_gc")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from reportflow.queue import connect
 from reportflow.runner import FanoutSink, LogSink, NoopExecutor
 from reportflow.runner.service import build_runner, event_sink, load_factory
 from reportflow.webhooks import WebhookSink
-
-
-@pytest.fixture
-def restore_gc() -> Iterator[None]:
-    threshold = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 @pytest.mark.usefixtures("restore_gc")
