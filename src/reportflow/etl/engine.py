@@ -95,7 +95,7 @@ class _Threads:
     def __init__(self, idle_seconds: float = 60.0) -> None:
         self._idle_seconds = idle_seconds
         self._lock = threading.Lock()
-        self._idle: list[queue.SimpleQueue[Callable[[], None] | None]] = []
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
 
     def run(self, work: Callable[[], None]) -> None:
         with self._lock:
@@ -105,7 +105,7 @@ class _Threads:
             threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
         inbox.put(work)
 
-    def _serve(self, inbox: queue.SimpleQueue[Callable[[], None] | None]) -> None:
+    def _serve(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
         while True:
             try:
                 work = inbox.get(timeout=self._idle_seconds)
@@ -115,8 +115,6 @@ class _Threads:
                         self._idle.remove(inbox)
                         return
                 continue  # work arrived just as the wait ended
-            if work is None:
-                return
             work()
             with self._lock:
                 self._idle.append(inbox)
