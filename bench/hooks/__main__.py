@@ -6,7 +6,7 @@ Run from the repository root::
 
 Installs ``webhook`` and ``wrk`` with apt-get when they are missing (as root),
 starts ``reportflow notifier --hooks`` (uvicorn, one worker, httptools, the
-event loop of ``--loop``: asyncio, the notifier's default) and ``webhook`` on
+event loop of ``--loop``: uvloop, the notifier's default) and ``webhook`` on
 loopback, and drives each with ``wrk`` (a Lua script POSTs a small JSON body)
 for a fixed duration and connection count:
 
@@ -135,7 +135,7 @@ WEBHOOK_HOOKS = [
 
 @contextlib.contextmanager
 def servers(
-    tmp: Path, cap: int, wide_cap: int, loop: str = "asyncio"
+    tmp: Path, cap: int, wide_cap: int, loop: str = "uvloop"
 ) -> Iterator[tuple[int, int, list[int]]]:
     (tmp / "hooks.yaml").write_text(reportflow_hooks(cap, wide_cap))
     (tmp / "hooks.json").write_text(json.dumps(WEBHOOK_HOOKS))
@@ -282,7 +282,7 @@ def main() -> None:
         help="max_concurrent where the cap is not the bottleneck (default: --connections)",
     )
     parser.add_argument(
-        "--loop", choices=["asyncio", "uvloop"], default="asyncio", help="reportflow's event loop"
+        "--loop", choices=["asyncio", "uvloop"], default="uvloop", help="reportflow's event loop"
     )
     args = parser.parse_args()
     wide_cap = args.wide_cap or args.connections

@@ -21,6 +21,14 @@ hooks:
   - id: a
     response: {body: one}
 """
+COMMANDS = """\
+  - id: echo
+    command: {argv: [/bin/echo, hi]}
+    response: {include_output: true}
+  - id: hang
+    command: {argv: [/bin/sleep, "30"]}
+    timeout_seconds: 0.3
+"""
 V2 = """
 reload_interval_seconds: 0.1
 hooks:
@@ -84,7 +92,7 @@ async def test_sighup_reloads_without_waiting_for_the_watch(tmp_path: Path) -> N
 
 async def test_reportflow_notifier_process_reloads_on_sighup(tmp_path: Path) -> None:
     hooks = tmp_path / "hooks.yaml"
-    hooks.write_text(textwrap.dedent(V1.replace("0.1", "0")))
+    hooks.write_text(textwrap.dedent(V1.replace("0.1", "0")) + COMMANDS)
     port = _free_port()
     env = {
         **os.environ,
@@ -106,6 +114,10 @@ async def test_reportflow_notifier_process_reloads_on_sighup(tmp_path: Path) -> 
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             await _wait_up(client, proc)
             assert (await client.post("/hooks/a")).text == "one"
+            # Commands on the process's own (default) event loop: output, and a kill at the timeout.
+            assert "hi" in (await client.post("/hooks/echo")).text
+            hung = await client.post("/hooks/hang")
+            assert (hung.status_code, hung.text) == (504, "hook action timed out")
             hooks.write_text(textwrap.dedent(V2.replace("0.1", "0")))
             proc.send_signal(signal.SIGHUP)
             for _ in range(200):
