@@ -41,6 +41,15 @@ def outbox_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 
 @pytest.fixture
+async def sqlite_outbox(tmp_path: Any) -> AsyncIterator[Outbox]:
+    """An outbox on SQLite only, for tests of what sits above the store."""
+    box = Outbox.from_url(f"sqlite:///{tmp_path / 'outbox.db'}")
+    await box.create_tables()
+    yield box
+    await box.close()
+
+
+@pytest.fixture
 async def outbox(outbox_url: str) -> AsyncIterator[Outbox]:
     box = Outbox.from_url(outbox_url)
     await box.create_tables()

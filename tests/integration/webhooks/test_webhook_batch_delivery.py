@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from webhook_receiver import Receiver, Scripted, wait_until
 
 from reportflow.runner.events import EventKind, ReportEvent
@@ -24,14 +22,6 @@ from reportflow.webhooks import (
 from reportflow.webhooks.batch import Message
 
 FAST = RetrySchedule(delays=(0, 0.05), repeat_every=0.1, jitter=0)
-
-
-@pytest.fixture
-async def box(tmp_path: Path) -> AsyncIterator[Outbox]:
-    outbox = Outbox.from_url(f"sqlite:///{tmp_path / 'outbox.db'}")
-    await outbox.create_tables()
-    yield outbox
-    await outbox.close()
 
 
 def _started(job: str) -> ReportEvent:
@@ -105,18 +95,18 @@ async def test_an_unreachable_endpoint_fails_every_message_for_retry(
 
 
 async def test_the_dispatcher_sends_due_messages_as_one_batch_and_records_each(
-    box: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     receiver.batch_statuses["e3"] = 500  # this one is retried, alone
     for i in range(1, 6):
-        await box.add(receiver.url, f"e{i}", {"type": "t", "n": i})
+        await sqlite_outbox.add(receiver.url, f"e{i}", {"type": "t", "n": i})
     async with (
         WebhookClient(receiver.url, secret, batch_size=64) as client,
-        OutboxDispatcher(box, client, schedule=FAST),
+        OutboxDispatcher(sqlite_outbox, client, schedule=FAST),
     ):
 
         async def settled() -> bool:
-            states = [(await box.get(f"e{i}")).state for i in range(1, 6)]
+            states = [(await sqlite_outbox.get(f"e{i}")).state for i in range(1, 6)]
             return states.count(MessageState.DELIVERED) == 5
 
         receiver.batch_statuses.pop("e3")  # answered 500 once, then accepted
@@ -124,15 +114,15 @@ async def test_the_dispatcher_sends_due_messages_as_one_batch_and_records_each(
     first = receiver.requests[0]
     assert first.msg_id.startswith("msg_batch_")
     assert [m["id"] for m in first.json["messages"]] == ["e1", "e2", "e3", "e4", "e5"]
-    assert [len(await box.attempts(f"e{i}")) for i in (1, 2, 4, 5)] == [1, 1, 1, 1]
+    assert [len(await sqlite_outbox.attempts(f"e{i}")) for i in (1, 2, 4, 5)] == [1, 1, 1, 1]
 
 
 async def test_direct_messages_gather_into_batches_behind_a_slow_requestor(
-    box: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     receiver.script.extend(Scripted(204, delay=0.2) for _ in range(4))  # every slot busy
     async with WebhookClient(receiver.url, secret, batch_size=64) as client:
-        sink = WebhookSink(client, box)
+        sink = WebhookSink(client, sqlite_outbox)
         for job in range(4):
             await sink.emit(_started(f"j{job}"))
         for job in range(4, 30):
@@ -146,33 +136,33 @@ async def test_direct_messages_gather_into_batches_behind_a_slow_requestor(
 
 
 async def test_a_message_stored_leased_is_sent_by_another_dispatcher_if_its_own_dies(
-    box: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        own = OutboxDispatcher(box, client, schedule=FAST, lease=0.5)
+        own = OutboxDispatcher(sqlite_outbox, client, schedule=FAST, lease=0.5)
         await own.start()
         own.hand_over = lambda message: None  # type: ignore[method-assign]  # dies right here
-        sink = WebhookSink(client, box, dispatcher=own)
+        sink = WebhookSink(client, sqlite_outbox, dispatcher=own)
         await sink.emit(ReportEvent(kind=EventKind.SUCCEEDED, job_id="j1", report="r", attempt=1))
         await own.stop()
-        async with OutboxDispatcher(box, client, schedule=FAST, poll_interval=0.05):
+        async with OutboxDispatcher(sqlite_outbox, client, schedule=FAST, poll_interval=0.05):
             await asyncio.sleep(0.3)
             assert receiver.requests == []  # still leased to the dead dispatcher
             await receiver.wait_for(lambda: receiver.ids() == ["msg_j1_1_succeeded"])
-    assert (await box.get("msg_j1_1_succeeded")).state is MessageState.DELIVERED
+    assert (await sqlite_outbox.get("msg_j1_1_succeeded")).state is MessageState.DELIVERED
 
 
 async def test_a_message_handed_over_is_sent_without_waiting_for_a_poll(
-    box: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with (
         WebhookClient(receiver.url, secret) as client,
-        OutboxDispatcher(box, client, schedule=FAST, poll_interval=30.0) as own,
+        OutboxDispatcher(sqlite_outbox, client, schedule=FAST, poll_interval=30.0) as own,
     ):
-        sink = WebhookSink(client, box, dispatcher=own)
+        sink = WebhookSink(client, sqlite_outbox, dispatcher=own)
         await sink.emit(ReportEvent(kind=EventKind.FAILED, job_id="j2", report="r", attempt=1))
         await receiver.wait_for(lambda: receiver.ids() == ["msg_j2_1_failed"], timeout=2.0)
-    assert (await box.get("msg_j2_1_failed")).state is MessageState.DELIVERED
+    assert (await sqlite_outbox.get("msg_j2_1_failed")).state is MessageState.DELIVERED
 
 
 async def test_handed_over_messages_need_no_claim_in_the_database(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,6 @@ FAST = RetrySchedule(delays=(0, 0.05), repeat_every=0.1, jitter=0)
 
 def _event(kind: EventKind, job: str = "j1", attempt: int = 1, **data: object) -> ReportEvent:
     return ReportEvent(kind=kind, job_id=job, report="trial_balance", attempt=attempt, data=data)
-
-
-@pytest.fixture
-async def sqlite_outbox(tmp_path: Path) -> AsyncIterator[Outbox]:
-    box = Outbox.from_url(f"sqlite:///{tmp_path / 'sink.db'}")
-    await box.create_tables()
-    yield box
-    await box.close()
 
 
 def _of_type(receiver: Receiver, kind: str) -> list[Any]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,14 +18,6 @@ def _event(kind: EventKind, job: str = "j1", **data: object) -> ReportEvent:
     return ReportEvent(kind=kind, job_id=job, report="noop", attempt=1, data=data)
 
 
-@pytest.fixture
-async def outbox(tmp_path: Path) -> AsyncIterator[Outbox]:
-    box = Outbox.from_url(f"sqlite:///{tmp_path / 'quiet.db'}")
-    await box.create_tables()
-    yield box
-    await box.close()
-
-
 def _progress(receiver: Receiver, job: str = "j1") -> list[Any]:
     return [
         r.json["data"]["data"]["percent"]
@@ -37,25 +27,25 @@ def _progress(receiver: Receiver, job: str = "j1") -> list[Any]:
 
 
 async def test_a_short_job_sends_no_progress(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        sink = WebhookSink(client, outbox, progress_interval=0.5, quiet_start=True)
+        sink = WebhookSink(client, sqlite_outbox, progress_interval=0.5, quiet_start=True)
         await sink.emit(_event(EventKind.STARTED))
         await sink.emit(_event(EventKind.PROGRESS, percent=50))
         await sink.emit(_event(EventKind.SUCCEEDED))  # within the interval: supersedes it
         await sink.drain()
     assert _progress(receiver) == []
     assert [r.json["type"] for r in receiver.requests] == ["report.started"]
-    [stored] = await outbox.list_deliveries()
+    [stored] = await sqlite_outbox.list_deliveries()
     assert stored.id == "msg_j1_1_succeeded"
 
 
 async def test_a_long_job_sends_its_latest_progress_after_the_interval(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        sink = WebhookSink(client, outbox, progress_interval=0.2, quiet_start=True)
+        sink = WebhookSink(client, sqlite_outbox, progress_interval=0.2, quiet_start=True)
         await sink.emit(_event(EventKind.STARTED))
         for pct in (10, 20, 30):
             await sink.emit(_event(EventKind.PROGRESS, percent=pct))
@@ -66,10 +56,10 @@ async def test_a_long_job_sends_its_latest_progress_after_the_interval(
 
 
 async def test_without_quiet_start_the_first_progress_goes_at_once(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        sink = WebhookSink(client, outbox, progress_interval=0.5)
+        sink = WebhookSink(client, sqlite_outbox, progress_interval=0.5)
         await sink.emit(_event(EventKind.STARTED))
         await sink.emit(_event(EventKind.PROGRESS, percent=50))
         await sink.emit(_event(EventKind.SUCCEEDED))
@@ -82,23 +72,23 @@ def _kinds(receiver: Receiver) -> list[str]:
 
 
 async def test_hold_started_drops_the_started_of_a_job_done_within_the_hold(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        sink = WebhookSink(client, outbox, hold_started=0.2)
+        sink = WebhookSink(client, sqlite_outbox, hold_started=0.2)
         await sink.emit(_event(EventKind.STARTED))
         await sink.emit(_event(EventKind.SUCCEEDED))  # done within the hold
         await sink.drain()
-    assert _kinds(receiver) == []  # the final event alone, through the outbox
-    [stored] = await outbox.list_deliveries()
+    assert _kinds(receiver) == []  # the final event alone, through the sqlite_outbox
+    [stored] = await sqlite_outbox.list_deliveries()
     assert stored.id == "msg_j1_1_succeeded"
 
 
 async def test_hold_started_sends_the_started_of_a_longer_job_after_the_hold(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        sink = WebhookSink(client, outbox, hold_started=0.2)
+        sink = WebhookSink(client, sqlite_outbox, hold_started=0.2)
         await sink.emit(_event(EventKind.STARTED))
         await asyncio.sleep(0.1)
         assert _kinds(receiver) == []  # still held
@@ -107,10 +97,10 @@ async def test_hold_started_sends_the_started_of_a_longer_job_after_the_hold(
 
 
 async def test_a_progress_sends_the_held_started_first(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
-        sink = WebhookSink(client, outbox, hold_started=5.0, progress_interval=0.01)
+        sink = WebhookSink(client, sqlite_outbox, hold_started=5.0, progress_interval=0.01)
         await sink.emit(_event(EventKind.STARTED))
         await sink.emit(_event(EventKind.PROGRESS, percent=10))
         await sink.drain()
@@ -118,16 +108,16 @@ async def test_a_progress_sends_the_held_started_first(
 
 
 async def test_a_progress_held_by_quiet_start_keeps_the_started_held(
-    outbox: Outbox, receiver: Receiver, secret: str
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
 ) -> None:
     async with WebhookClient(receiver.url, secret) as client:
         sink = WebhookSink(
-            client, outbox, hold_started=0.2, progress_interval=0.5, quiet_start=True
+            client, sqlite_outbox, hold_started=0.2, progress_interval=0.5, quiet_start=True
         )
         await sink.emit(_event(EventKind.STARTED))
         await sink.emit(_event(EventKind.PROGRESS, percent=10))  # held: within the interval
         await sink.emit(_event(EventKind.SUCCEEDED))  # supersedes both
         await sink.drain()
-    assert _kinds(receiver) == []  # the final event alone, through the outbox
-    [stored] = await outbox.list_deliveries()
+    assert _kinds(receiver) == []  # the final event alone, through the sqlite_outbox
+    [stored] = await sqlite_outbox.list_deliveries()
     assert stored.id == "msg_j1_1_succeeded"
