@@ -25,6 +25,15 @@ for a fixed duration and connection count:
 Prints a markdown table of medians over ``--runs`` runs (the systems alternate),
 with the server's CPU time per request (its own, and its children's: the
 commands it ran) and the load average before and after.
+
+``--open-rate R`` (repeatable) adds the command hook under an *open-loop*
+load of R requests per second (``bench.hooks.openloop``: each request leaves
+when it is due, whether or not earlier ones were answered, and its latency
+counts from then): webhook with no cap against reportflow with the cap at
+``--connections`` and 429 over it. Below both servers' capacity this compares
+latency at the same work; above it, webhook takes every request and its
+backlog grows for as long as the run lasts, while reportflow's cap refuses
+what does not fit.
 """
 
 from __future__ import annotations
@@ -266,6 +275,55 @@ def median_load(loads: list[Load]) -> Load:
     )
 
 
+@dataclass
+class OpenLoad:
+    ok_rps: float
+    refused_rps: float
+    p50_ms: float
+    p99_ms: float
+    ok_p99_ms: float
+    max_ms: float
+    unfinished: int
+    lag_ms: float
+
+
+def open_loop(url: str, rate: float, duration: int) -> OpenLoad:
+    argv = [sys.executable, "-m", "bench.hooks.openloop", url, "--rate", f"{rate:g}"]
+    argv += ["--duration", str(duration)]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    r = json.loads(out)
+    refused = sum(n for status, n in r["statuses"].items() if status == "429")
+    return OpenLoad(
+        r["ok_per_s"],
+        refused / r["sending_s"],
+        r["p50_ms"] or float("nan"),
+        r["p99_ms"] or float("nan"),
+        r["ok_p99_ms"] or float("nan"),
+        r["max_ms"] or float("nan"),
+        r["unfinished"],
+        r["send_lag_ms_max"],
+    )
+
+
+def open_loop_table(results: dict[tuple[float, str], list[OpenLoad]]) -> None:
+    print(
+        "\n| open loop req/s | server | 2xx/s | 429/s | p50 ms | p99 ms | p99 of 2xx ms "
+        "| max ms | unfinished | generator lag ms |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (rate, label), loads in results.items():
+
+        def med(attr: str, loads: list[OpenLoad] = loads) -> float:
+            return float(statistics.median(getattr(x, attr) for x in loads))
+
+        print(
+            f"| {rate:,.0f} | {label} | {med('ok_rps'):,.0f} | {med('refused_rps'):,.0f} "
+            f"| {med('p50_ms'):,.1f} | {med('p99_ms'):,.1f} | {med('ok_p99_ms'):,.1f} "
+            f"| {med('max_ms'):,.0f} | {sum(x.unfinished for x in loads)} "
+            f"| {max(x.lag_ms for x in loads):.1f} |"
+        )
+
+
 def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -284,6 +342,13 @@ def main() -> None:
     parser.add_argument(
         "--loop", choices=["asyncio", "uvloop"], default="uvloop", help="reportflow's event loop"
     )
+    parser.add_argument(
+        "--open-rate",
+        type=float,
+        action="append",
+        default=[],
+        help="also run the command hook under an open-loop load of this many req/s (repeatable)",
+    )
     args = parser.parse_args()
     wide_cap = args.wide_cap or args.connections
     ensure_tools()
@@ -297,6 +362,13 @@ def main() -> None:
         ("(b) command", f"reportflow, cap {wide_cap} (not the bottleneck)", "rf", "command-wide"),
     ]
     results: dict[int, list[Load]] = {i: [] for i in range(len(cases))}
+    open_cases = [
+        ("webhook, no cap", "wh", "command"),
+        (f"reportflow, cap {wide_cap}, 429 over cap", "rf", "command-wide"),
+    ]
+    open_results: dict[tuple[float, str], list[OpenLoad]] = {
+        (rate, label): [] for rate in args.open_rate for label, _, _ in open_cases
+    }
     load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="bench-hooks-") as tmp_name:
         tmp = Path(tmp_name)
@@ -322,6 +394,17 @@ def main() -> None:
                         f"CPU {load.cpu_ms:.3f} + {load.child_cpu_ms:.3f} ms/req",
                         file=sys.stderr,
                     )
+                for rate in args.open_rate:
+                    for label, system, hook in open_cases if run % 2 == 0 else open_cases[::-1]:
+                        url = f"http://127.0.0.1:{ports[system]}/hooks/{hook}"
+                        settle(ports[system], pids)
+                        result = open_loop(url, rate, args.duration)
+                        open_results[(rate, label)].append(result)
+                        print(
+                            f"run {run + 1} open loop {rate:g}/s {label}: "
+                            f"{result.ok_rps:.0f} 2xx/s, p99 {result.p99_ms:.1f} ms",
+                            file=sys.stderr,
+                        )
     print(
         f"\n{args.runs} runs x {args.duration}s, reportflow on {args.loop}, "
         f"wrk -t2 -c{args.connections}, "
@@ -352,6 +435,8 @@ def main() -> None:
             f"(b) {cases[j][1]}: p99 / webhook p99 {b_rf / b_wh:.2f} (target < 1), "
             f"2xx/s / webhook {b_rps / b_wh_rps:.2f}"
         )
+    if open_results:
+        open_loop_table(open_results)
 
 
 if __name__ == "__main__":
