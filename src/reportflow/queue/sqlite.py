@@ -108,7 +108,7 @@ class SQLiteQueue(SQLQueue):
         def _begin(conn: Any) -> None:
             # Reads take no write lock, so they never wait for a writer (WAL).
             read = conn.get_execution_options().get(_READ_ONLY, False)
-            conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+            sqlite_inline.begin_on_driver(conn, "BEGIN" if read else "BEGIN IMMEDIATE")
 
         self._engine_or_none = engine
         self._reader = engine.execution_options(**{_READ_ONLY: True})

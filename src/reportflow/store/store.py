@@ -10,6 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.aftercommit import collect
+from reportflow.sqlite_inline import begin_on_driver
 from reportflow.store.engine import create_engine
 from reportflow.store.gate import sqlite_path, write_gate
 from reportflow.store.migrate import migrate_engine
@@ -33,7 +34,7 @@ def _take_over_sqlite_begin(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        begin_on_driver(conn, f"BEGIN {mode}")
 
 
 class Store:

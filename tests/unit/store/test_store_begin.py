@@ -1,0 +1,74 @@
+"""How store transactions begin on SQLite: writers take the lock at BEGIN, readers never."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from reportflow.store import Store
+
+
+def _other_writer_can_begin(path: Path) -> bool:
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return False
+    finally:
+        other.close()
+    return True
+
+
+async def test_a_write_transaction_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = await Store.open(f"sqlite:///{path}")
+    try:
+        async with store.transaction():
+            assert not _other_writer_can_begin(path)  # BEGIN IMMEDIATE, before any statement
+        async with store.read() as db:
+            await db.execute(text("SELECT count(*) FROM rf_users"))
+            assert _other_writer_can_begin(path)  # a read takes no write lock
+        assert _other_writer_can_begin(path)
+    finally:
+        await store.close()
+
+
+async def test_a_write_transaction_waits_for_another_writer_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    store = await Store.open(f"sqlite:///{path}")
+    holder = sqlite3.connect(path, isolation_level=None)  # another process, as SQLite sees it
+    holder.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    async def write() -> None:
+        async with store.transaction() as db:
+            await db.execute(text("UPDATE rf_users SET last_seq = last_seq + 1"))
+
+    tick = asyncio.create_task(ticker())
+    try:
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0.2)
+        assert not writer.done()  # still waiting for the lock at its BEGIN
+        assert ticks >= 10  # and the loop went on meanwhile
+        holder.execute("COMMIT")
+        await asyncio.wait_for(writer, 5)
+    finally:
+        tick.cancel()
+        holder.close()
+        await store.close()
+    with pytest.raises(asyncio.CancelledError):
+        await tick
