@@ -103,14 +103,14 @@ def request_hash(report: str, params: dict[str, Any], formats: list[str] | None)
 
 
 async def _check_limits(services: Services, db: Any, user: User, now: float) -> None:
-    if await reports.count_in_flight(db, user.id) >= services.config.max_in_flight:
+    in_flight, count, oldest = await reports.usage(db, user.id, now - RATE_WINDOW_SECONDS)
+    if in_flight >= services.config.max_in_flight:
         RATE_LIMITED.labels("in_flight").inc()
         raise HTTPException(
             429,
             f"user {user.name!r} has {services.config.max_in_flight} reports in flight already",
             headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER)},
         )
-    count, oldest = await reports.submissions_since(db, user.id, now - RATE_WINDOW_SECONDS)
     if count >= services.config.submissions_per_minute:
         RATE_LIMITED.labels("per_minute").inc()
         wait = max(1, math.ceil((oldest or now) + RATE_WINDOW_SECONDS - now))

@@ -37,8 +37,11 @@ _COUNT_IN_FLIGHT = (
         reports.c.status.in_([bindparam(f"b_status_{s}", s) for s in IN_FLIGHT]),
     )
 )
-_SUBMITTED_SINCE = select(func.count(), func.min(reports.c.created_at)).where(
-    reports.c.user_id == bindparam("b_user"), reports.c.created_at > bindparam("b_since")
+_SINCE = (reports.c.user_id == bindparam("b_user"), reports.c.created_at > bindparam("b_since"))
+_USAGE = select(
+    _COUNT_IN_FLIGHT.scalar_subquery(),
+    select(func.count()).select_from(reports).where(*_SINCE).scalar_subquery(),
+    select(func.min(reports.c.created_at)).where(*_SINCE).scalar_subquery(),
 )
 
 
@@ -166,17 +169,12 @@ async def list_quiet_in_flight(
     return [_report(row) for row in await conn.execute(stmt)]
 
 
-async def count_in_flight(conn: AsyncConnection, user_id: int) -> int:
-    return int((await conn.execute(_COUNT_IN_FLIGHT, {"b_user": user_id})).scalar_one())
-
-
-async def submissions_since(
-    conn: AsyncConnection, user_id: int, since: float
-) -> tuple[int, float | None]:
-    """How many reports the user submitted after ``since``, and the oldest's time."""
+async def usage(conn: AsyncConnection, user_id: int, since: float) -> tuple[int, int, float | None]:
+    """The user's reports in flight, how many they submitted after ``since``, and
+    the oldest of those's time: one statement for the submission limits."""
     params = {"b_user": user_id, "b_since": since}
-    count, oldest = (await conn.execute(_SUBMITTED_SINCE, params)).one()
-    return int(count), oldest
+    in_flight, count, oldest = (await conn.execute(_USAGE, params)).one()
+    return int(in_flight), int(count), oldest
 
 
 async def update_report(
