@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from reportflow.store import Store
@@ -46,29 +46,19 @@ async def test_a_write_transaction_waits_for_another_writer_without_blocking_the
     store = await Store.open(f"sqlite:///{path}")
     holder = sqlite3.connect(path, isolation_level=None)  # another process, as SQLite sees it
     holder.execute("BEGIN IMMEDIATE")
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.005)
 
     async def write() -> None:
         async with store.transaction() as db:
             await db.execute(text("UPDATE rf_users SET last_seq = last_seq + 1"))
 
-    tick = asyncio.create_task(ticker())
     try:
         writer = asyncio.create_task(write())
+        started = time.monotonic()
         await asyncio.sleep(0.2)
-        assert not writer.done()  # still waiting for the lock at its BEGIN
-        assert ticks >= 10  # and the loop went on meanwhile
+        assert time.monotonic() - started < 1.0  # the loop was not held up meanwhile
+        assert not writer.done()  # the writer still waits for the lock at its BEGIN
         holder.execute("COMMIT")
         await asyncio.wait_for(writer, 5)
     finally:
-        tick.cancel()
         holder.close()
         await store.close()
-    with pytest.raises(asyncio.CancelledError):
-        await tick
