@@ -62,3 +62,27 @@ async def test_a_write_transaction_waits_for_another_writer_without_blocking_the
     finally:
         holder.close()
         await store.close()
+
+
+async def test_many_transactions_open_at_once_never_block_the_loop(tmp_path: Path) -> None:
+    """More transactions waiting inside than the pool keeps: each gets a connection."""
+    store = await Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    inside = 0
+    most = 0
+
+    async def read() -> int:
+        nonlocal inside, most
+        async with store.read() as db:
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.05)
+            count = (await db.execute(text("SELECT count(*) FROM rf_users"))).scalar_one()
+            inside -= 1
+            return int(count)
+
+    try:
+        counts = await asyncio.wait_for(asyncio.gather(*(read() for _ in range(40))), 10)
+    finally:
+        await store.close()
+    assert counts == [0] * 40
+    assert most == 40

@@ -1,0 +1,217 @@
+"""The store's SQLite transactions without SQLAlchemy's greenlet layer.
+
+On SQLite every statement already runs on the loop thread (``sqlite+inline``),
+yet each one still passes through SQLAlchemy's async machinery: a greenlet
+spawned per statement and per begin, commit and close, the async adapter's
+cursor, and a trivial await per statement that SQLAlchemy requires. For the
+store's short transactions that machinery is most of the cost:
+``python -m bench.pipeline.txncost`` measured a 4-UPDATE-and-1-SELECT
+transaction at about 3× the CPU through ``AsyncConnection`` than through
+SQLAlchemy's plain sync engine on ``sqlite3`` (docs/benchmarks.md).
+
+So on a SQLite file the store keeps a second, synchronous engine on the same
+file, and its transactions hand out an :class:`InlineConnection`: an
+``AsyncConnection`` (every query function keeps its signature) whose
+``execute`` runs the statement directly on the sync connection.
+``run_sync`` and ``begin_nested`` keep working as SQLAlchemy defines them.
+
+What keeps it safe — the same rules as ``reportflow.sqlite_inline``:
+
+- Nothing waits inside SQLite: the sync connections have a busy timeout of
+  zero. A writer takes the lock at its ``BEGIN IMMEDIATE``; when another
+  process holds it, the BEGIN fails at once and is tried again after an
+  asyncio sleep (1 ms doubling to 50 ms, up to the busy timeout) while the
+  loop serves everything else. Once begun, a writer's statements cannot meet
+  the lock. Writers of this process still take turns on the write gate.
+- A reading transaction holds no lock; a statement that nevertheless finds
+  the database busy (WAL recovery by another process) is retried the same
+  way, which is safe because a read changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import URL, Connection, CursorResult
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from reportflow.sqlite_inline import begin_on_driver
+
+BEGIN_OPTION = "reportflow_sqlite_begin"
+_SQLITE_BUSY = 5
+_FIRST_WAIT, _LONGEST_WAIT = 0.001, 0.05
+
+
+_Locked = OperationalError | sqlite3.OperationalError
+"""A locked database: SQLAlchemy wraps the driver's error, except when it comes
+from a "begin" listener (the BEGIN IMMEDIATE)."""
+
+
+def _busy(exc: _Locked) -> bool:
+    # Only plain SQLITE_BUSY: BUSY_SNAPSHOT and friends do not clear by waiting.
+    driver = exc.orig if isinstance(exc, OperationalError) else exc
+    return getattr(driver, "sqlite_errorcode", None) == _SQLITE_BUSY
+
+
+class _Backoff:
+    """Asyncio sleeps between tries while the database is locked, until ``timeout``."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._deadline: float | None = None
+        self._wait = _FIRST_WAIT
+
+    async def wait_or_raise(self, exc: _Locked) -> None:
+        if not _busy(exc):
+            raise exc
+        now = time.monotonic()
+        if self._deadline is None:
+            self._deadline = now + self.timeout
+        if now >= self._deadline:
+            raise exc
+        await asyncio.sleep(min(self._wait, self._deadline - now))
+        self._wait = min(self._wait * 2, _LONGEST_WAIT)
+
+
+class _PrefetchingCursor(sqlite3.Cursor):
+    """Reads a statement's rows at execute, as SQLAlchemy's async adapters do.
+
+    A result left partly read keeps its statement open in SQLite, and an open
+    statement stops a SAVEPOINT from being released; with the rows read at
+    once, results behave as they do on ``AsyncConnection``.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        super().__init__(connection)
+        self._rows: deque[Any] = deque()
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _PrefetchingCursor:
+        super().execute(sql, parameters)
+        self._rows = deque(super().fetchall()) if self.description is not None else deque()
+        return self
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def __iter__(self) -> _PrefetchingCursor:
+        return self
+
+    def __next__(self) -> Any:
+        if not self._rows:
+            raise StopIteration
+        return self._rows.popleft()
+
+
+class _Connection(sqlite3.Connection):
+    def cursor(self, factory: Any = _PrefetchingCursor) -> Any:
+        return super().cursor(factory)
+
+
+def create_inline_engine(url: URL) -> Engine:
+    """A sync engine on the SQLite file at ``url``, configured as the store's async one."""
+
+    def _configure(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # BEGIN comes from the listener below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    def _begin(conn: Connection) -> None:
+        begin_on_driver(conn, f"BEGIN {conn.get_execution_options().get(BEGIN_OPTION, 'DEFERRED')}")
+
+    engine = create_sync_engine(
+        url.set(drivername="sqlite"),
+        # Never wait inside SQLite (that would block the loop); the pool may
+        # close a connection from the garbage collector's thread.
+        connect_args={"timeout": 0, "check_same_thread": False, "factory": _Connection},
+        # A checkout must never wait: it would block the loop that the holder
+        # of a connection needs in order to give it back.
+        pool_size=5,
+        max_overflow=-1,
+    )
+    event.listen(engine, "connect", _configure)
+    event.listen(engine, "begin", _begin)
+    return engine
+
+
+class InlineConnection(AsyncConnection):
+    """An ``AsyncConnection`` whose ``execute`` runs on its sync connection directly."""
+
+    def __init__(
+        self,
+        async_engine: AsyncEngine,
+        sync_connection: Connection,
+        *,
+        read_only: bool,
+        timeout: float,
+    ) -> None:
+        super().__init__(async_engine, sync_connection)
+        self._read_only = read_only
+        self._timeout = timeout
+
+    async def execute(
+        self,
+        statement: Any,
+        parameters: Any = None,
+        *,
+        execution_options: Any = None,
+    ) -> CursorResult[Any]:
+        backoff: _Backoff | None = None
+        while True:
+            try:
+                return self._proxied.execute(
+                    statement, parameters, execution_options=execution_options
+                )
+            except OperationalError as exc:
+                if not self._read_only:
+                    raise
+                backoff = backoff or _Backoff(self._timeout)
+                await backoff.wait_or_raise(exc)
+
+
+@asynccontextmanager
+async def inline_transaction(
+    async_engine: AsyncEngine, sync_engine: Engine, *, timeout: float, read_only: bool
+) -> AsyncIterator[InlineConnection]:
+    """A transaction on ``sync_engine`` (begun by its "begin" listener): commits on
+    success, rolls back on error."""
+    backoff = _Backoff(timeout)
+    while True:
+        sync_conn = sync_engine.connect()
+        try:
+            sync_conn.begin()
+            break
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            sync_conn.close()
+            await backoff.wait_or_raise(exc)
+        except BaseException:
+            sync_conn.close()
+            raise
+    try:
+        yield InlineConnection(async_engine, sync_conn, read_only=read_only, timeout=timeout)
+        sync_conn.commit()
+    except BaseException:
+        sync_conn.rollback()
+        raise
+    finally:
+        sync_conn.close()
