@@ -3,9 +3,12 @@
 Writers serialise on SQLite's database lock: every write transaction starts
 with ``BEGIN IMMEDIATE`` so a claim never upgrades a read lock mid-way (the
 cause of ``database is locked`` under concurrency). Inside one process the
-engine keeps a single connection, so this process's claims, acks and
-heartbeats queue on an asyncio lock instead of sleeping in SQLite's busy
-handler; other processes wait through ``busy_timeout``.
+queue's writers take turns with the store's on the file's write gate
+(:mod:`reportflow.store.gate`) instead of meeting the lock; a BEGIN that meets
+another process's lock is tried again after asyncio sleeps for up to
+``busy_timeout``. Statements run on a sync connection behind the
+``AsyncConnection`` API, without SQLAlchemy's greenlet layer
+(:mod:`reportflow.store.inline`).
 
 The journal is WAL with ``synchronous=NORMAL`` (a commit is durable against a
 crash of the process, not of the machine), except enqueues, which commit with
@@ -22,21 +25,21 @@ import contextlib
 import os
 import weakref
 from collections.abc import AsyncIterator
-from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from reportflow import sqlite_inline
 from reportflow.errors import ConfigError, QueueError
 from reportflow.queue.sql_queue import SQLQueue
 from reportflow.queue.sql_schema import metadata
 from reportflow.queue.wakeup import WakeUp
+from reportflow.store.gate import write_gate
+from reportflow.store.inline import BEGIN_OPTION, create_inline_engine, inline_transaction
 
 DEFAULT_POLL_INTERVAL = 0.5
 DEFAULT_BUSY_TIMEOUT = 10.0
-_READ_ONLY = "reportflow_read_only"
 
 # database file -> wake-ups of the queue objects open on it in this process
 _local_wakeups: dict[str, weakref.WeakSet[WakeUp]] = {}
@@ -79,7 +82,9 @@ class SQLiteQueue(SQLQueue):
         self._poll_interval = poll_interval
         self._busy_timeout = busy_timeout
         self._wakeup = WakeUp()
-        self._reader: AsyncEngine | None = None
+        # Transactions run on a sync engine on the same file (reportflow.store.inline).
+        self._inline: Engine | None = None
+        self._inline_writer: Engine | None = None
 
     async def connect(self) -> None:
         if self._engine_or_none is not None:
@@ -87,68 +92,58 @@ class SQLiteQueue(SQLQueue):
         directory = os.path.dirname(self.path)
         if directory:
             os.makedirs(directory, exist_ok=True)
+        # The async engine owns the connections handed out (InlineConnection is
+        # an AsyncConnection) and creates the tables; statements run on the sync one.
         engine = create_async_engine(
             f"sqlite+{sqlite_inline.DRIVER}:///{self.path}",
             connect_args={"timeout": self._busy_timeout},
             pool_size=1,
             max_overflow=0,
-            pool_reset_on_return=None,  # every use commits or rolls back itself
         )
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _configure(dbapi_connection: Any, _record: Any) -> None:
-            # Transactions are started by the "begin" hook below, not the driver.
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _begin(conn: Any) -> None:
-            # Reads take no write lock, so they never wait for a writer (WAL).
-            read = conn.get_execution_options().get(_READ_ONLY, False)
-            sqlite_inline.begin_on_driver(conn, "BEGIN" if read else "BEGIN IMMEDIATE")
-
+        inline = create_inline_engine(make_url(f"sqlite:///{self.path}"))
         self._engine_or_none = engine
-        self._reader = engine.execution_options(**{_READ_ONLY: True})
+        self._inline = inline
+        self._inline_writer = inline.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
         with self._errors("connect"):
-            async with engine.begin() as conn:
+            async with self._write() as conn:
                 await conn.run_sync(metadata.create_all)
         _local_wakeups.setdefault(self.path, weakref.WeakSet()).add(self._wakeup)
 
     async def close(self) -> None:
         await self._finish_batches()
         engine, self._engine_or_none = self._engine_or_none, None
-        self._reader = None
+        inline, self._inline, self._inline_writer = self._inline, None, None
         local = _local_wakeups.get(self.path)
         if local is not None:
             local.discard(self._wakeup)
+        if inline is not None:
+            inline.dispose()
         if engine is not None:
             await engine.dispose()
 
     @contextlib.asynccontextmanager
     async def _write(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
-        async with self._engine.connect() as conn:
-            if not durable:
-                async with conn.begin():
-                    yield conn
-                return
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            await driver.execute("PRAGMA synchronous = FULL")
-            try:
-                async with conn.begin():
-                    yield conn
-            finally:
-                await driver.execute("PRAGMA synchronous = NORMAL")
+        engine, writer = self._engine, self._inline_or_fail(self._inline_writer)
+        async with (
+            write_gate(self.path),
+            inline_transaction(
+                engine, writer, timeout=self._busy_timeout, read_only=False, durable=durable
+            ) as conn,
+        ):
+            yield conn
 
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
-        if self._reader is None:
-            raise QueueError(f"queue {self.safe_url} is not connected (call connect() first)")
-        async with self._reader.connect() as conn:
+        engine, reader = self._engine, self._inline_or_fail(self._inline)
+        async with inline_transaction(
+            engine, reader, timeout=self._busy_timeout, read_only=True
+        ) as conn:
             yield conn
+
+    def _inline_or_fail(self, engine: Engine | None) -> Engine:
+        if engine is None:
+            raise QueueError(f"queue {self.safe_url} is not connected (call connect() first)")
+        return engine
 
     def _claimable(self, delay: float) -> None:
         if delay > 0:

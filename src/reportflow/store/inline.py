@@ -125,15 +125,18 @@ class _Connection(sqlite3.Connection):
         return super().cursor(factory)
 
 
-def create_inline_engine(url: URL) -> Engine:
-    """A sync engine on the SQLite file at ``url``, configured as the store's async one."""
+def create_inline_engine(
+    url: URL, *, synchronous: str = "NORMAL", foreign_keys: bool = True
+) -> Engine:
+    """A sync engine on the SQLite file at ``url`` in WAL mode, with the given
+    ``synchronous`` level and foreign-key enforcement (as its async twin has)."""
 
     def _configure(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # BEGIN comes from the listener below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     def _begin(conn: Connection) -> None:
@@ -189,23 +192,39 @@ class InlineConnection(AsyncConnection):
                 await backoff.wait_or_raise(exc)
 
 
+def _on_driver(conn: Connection, statement: str) -> None:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
 @asynccontextmanager
 async def inline_transaction(
-    async_engine: AsyncEngine, sync_engine: Engine, *, timeout: float, read_only: bool
+    async_engine: AsyncEngine,
+    sync_engine: Engine,
+    *,
+    timeout: float,
+    read_only: bool,
+    durable: bool = False,
 ) -> AsyncIterator[InlineConnection]:
     """A transaction on ``sync_engine`` (begun by its "begin" listener): commits on
-    success, rolls back on error."""
+    success, rolls back on error. ``durable``: this commit is synchronous=FULL
+    (fsynced) on a connection that is otherwise NORMAL."""
     backoff = _Backoff(timeout)
     while True:
         sync_conn = sync_engine.connect()
         try:
+            if durable:
+                _on_driver(sync_conn, "PRAGMA synchronous = FULL")
             sync_conn.begin()
             break
         except (OperationalError, sqlite3.OperationalError) as exc:
-            sync_conn.close()
+            _release(sync_conn, durable)
             await backoff.wait_or_raise(exc)
         except BaseException:
-            sync_conn.close()
+            _release(sync_conn, durable)
             raise
     try:
         yield InlineConnection(async_engine, sync_conn, read_only=read_only, timeout=timeout)
@@ -214,4 +233,12 @@ async def inline_transaction(
         sync_conn.rollback()
         raise
     finally:
-        sync_conn.close()
+        _release(sync_conn, durable)
+
+
+def _release(conn: Connection, durable: bool) -> None:
+    try:
+        if durable:
+            _on_driver(conn, "PRAGMA synchronous = NORMAL")
+    finally:
+        conn.close()

@@ -27,16 +27,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Engine, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.errors import WebhookDeliveryError, WebhookError
 from reportflow.store.gate import sqlite_path, write_gate
+from reportflow.store.inline import BEGIN_OPTION, create_inline_engine, inline_transaction
 from reportflow.webhooks.delivery import DeliveryAttempt
+from reportflow.webhooks.tables import SQLITE_BUSY_TIMEOUT_SECONDS, create_engine, metadata
 from reportflow.webhooks.tables import attempts as attempts_t
-from reportflow.webhooks.tables import create_engine, metadata
 from reportflow.webhooks.tables import outbox as outbox_t
 
 # Constant statements with bound parameters: SQLAlchemy compiles each once.
@@ -127,6 +128,13 @@ class Outbox:
         # Writers in this process share the SQLite file's gate with the store.
         self._gate_path = sqlite_path(engine.url)
         self._listeners: list[Callable[[], None]] = []
+        # On a SQLite file, transactions run on a sync engine (reportflow.store.inline);
+        # every commit fsynced (synchronous=FULL), as the async engine's default.
+        self._inline: Engine | None = None
+        self._inline_writer: Engine | None = None
+        if self._gate_path is not None:
+            self._inline = create_inline_engine(engine.url, synchronous="FULL", foreign_keys=False)
+            self._inline_writer = self._inline.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Outbox:
@@ -137,6 +145,8 @@ class Outbox:
             await conn.run_sync(metadata.create_all)
 
     async def close(self) -> None:
+        if self._inline is not None:
+            self._inline.dispose()
         if self._own_engine:
             await self.engine.dispose()
 
@@ -276,13 +286,13 @@ class Outbox:
             outbox_t.c.state == MessageState.PENDING.value,
             outbox_t.c.endpoint.in_(list(endpoints)),
         )
-        async with self._guard("read the outbox"), self.engine.connect() as conn:
+        async with self._guard("read the outbox"), self._read() as conn:
             value = (await conn.execute(stmt)).scalar_one_or_none()
         return None if value is None else float(value)
 
     async def pending_count(self) -> int:
         stmt = select(func.count()).where(outbox_t.c.state == MessageState.PENDING.value)
-        async with self._guard("read the outbox"), self.engine.connect() as conn:
+        async with self._guard("read the outbox"), self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     async def list_deliveries(
@@ -297,13 +307,13 @@ class Outbox:
                     (outbox_t.c.state == MessageState.PENDING.value) & (outbox_t.c.attempts > 0),
                 )
             )
-        async with self._guard("list webhook deliveries"), self.engine.connect() as conn:
+        async with self._guard("list webhook deliveries"), self._read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [_delivery(r) for r in rows]
 
     async def get(self, msg_id: str) -> Delivery:
         stmt = select(outbox_t).where(outbox_t.c.id == msg_id)
-        async with self._guard(f"read webhook {msg_id!r}"), self.engine.connect() as conn:
+        async with self._guard(f"read webhook {msg_id!r}"), self._read() as conn:
             row = (await conn.execute(stmt)).mappings().one_or_none()
         if row is None:
             raise WebhookDeliveryError(f"no webhook message {msg_id!r} in the outbox")
@@ -316,7 +326,7 @@ class Outbox:
             .where(attempts_t.c.message_id == msg_id)
             .order_by(attempts_t.c.attempt)
         )
-        async with self._guard(f"read attempts of {msg_id!r}"), self.engine.connect() as conn:
+        async with self._guard(f"read attempts of {msg_id!r}"), self._read() as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [AttemptRecord(**dict(r)) for r in rows]
 
@@ -347,8 +357,29 @@ class Outbox:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with write_gate(self._gate_path), self.engine.begin() as conn:
-            yield conn
+        async with write_gate(self._gate_path):
+            if self._inline_writer is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+                return
+            async with inline_transaction(
+                self.engine,
+                self._inline_writer,
+                timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+                read_only=False,
+            ) as inline:
+                yield inline
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        if self._inline is None:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        async with inline_transaction(
+            self.engine, self._inline, timeout=SQLITE_BUSY_TIMEOUT_SECONDS, read_only=True
+        ) as inline:
+            yield inline
 
     def _guard(self, action: str) -> _DatabaseGuard:
         return _DatabaseGuard(action)
