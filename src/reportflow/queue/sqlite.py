@@ -26,7 +26,6 @@ import os
 import weakref
 from collections.abc import AsyncIterator
 
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -35,8 +34,7 @@ from reportflow.errors import ConfigError, QueueError
 from reportflow.queue.sql_queue import SQLQueue
 from reportflow.queue.sql_schema import metadata
 from reportflow.queue.wakeup import WakeUp
-from reportflow.store.gate import write_gate
-from reportflow.store.inline import BEGIN_OPTION, create_inline_engine, inline_transaction
+from reportflow.store.inline import InlineDatabase
 
 DEFAULT_POLL_INTERVAL = 0.5
 DEFAULT_BUSY_TIMEOUT = 10.0
@@ -83,8 +81,7 @@ class SQLiteQueue(SQLQueue):
         self._busy_timeout = busy_timeout
         self._wakeup = WakeUp()
         # Transactions run on a sync engine on the same file (reportflow.store.inline).
-        self._inline: Engine | None = None
-        self._inline_writer: Engine | None = None
+        self._inline: InlineDatabase | None = None
 
     async def connect(self) -> None:
         if self._engine_or_none is not None:
@@ -100,10 +97,8 @@ class SQLiteQueue(SQLQueue):
             pool_size=1,
             max_overflow=0,
         )
-        inline = create_inline_engine(make_url(f"sqlite:///{self.path}"))
         self._engine_or_none = engine
-        self._inline = inline
-        self._inline_writer = inline.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self._inline = InlineDatabase(engine, self.path, timeout=self._busy_timeout)
         with self._errors("connect"):
             async with self._write() as conn:
                 await conn.run_sync(metadata.create_all)
@@ -112,7 +107,7 @@ class SQLiteQueue(SQLQueue):
     async def close(self) -> None:
         await self._finish_batches()
         engine, self._engine_or_none = self._engine_or_none, None
-        inline, self._inline, self._inline_writer = self._inline, None, None
+        inline, self._inline = self._inline, None
         local = _local_wakeups.get(self.path)
         if local is not None:
             local.discard(self._wakeup)
@@ -123,27 +118,18 @@ class SQLiteQueue(SQLQueue):
 
     @contextlib.asynccontextmanager
     async def _write(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
-        engine, writer = self._engine, self._inline_or_fail(self._inline_writer)
-        async with (
-            write_gate(self.path),
-            inline_transaction(
-                engine, writer, timeout=self._busy_timeout, read_only=False, durable=durable
-            ) as conn,
-        ):
+        async with self._connected().write(durable=durable) as conn:
             yield conn
 
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
-        engine, reader = self._engine, self._inline_or_fail(self._inline)
-        async with inline_transaction(
-            engine, reader, timeout=self._busy_timeout, read_only=True
-        ) as conn:
+        async with self._connected().read() as conn:
             yield conn
 
-    def _inline_or_fail(self, engine: Engine | None) -> Engine:
-        if engine is None:
+    def _connected(self) -> InlineDatabase:
+        if self._inline is None:
             raise QueueError(f"queue {self.safe_url} is not connected (call connect() first)")
-        return engine
+        return self._inline
 
     def _claimable(self, delay: float) -> None:
         if delay > 0:

@@ -40,11 +40,12 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import URL, Connection, CursorResult
+from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.sqlite_inline import begin_on_driver
+from reportflow.store.gate import write_gate
 
 BEGIN_OPTION = "reportflow_sqlite_begin"
 _SQLITE_BUSY = 5
@@ -242,3 +243,66 @@ def _release(conn: Connection, durable: bool) -> None:
             _on_driver(conn, "PRAGMA synchronous = NORMAL")
     finally:
         conn.close()
+
+
+class InlineDatabase:
+    """One owner's transactions on a SQLite file through a sync engine.
+
+    ``write`` takes the file's write gate, then ``BEGIN IMMEDIATE``; ``read``
+    takes no lock. ``async_engine`` is the owner's own engine on the same file:
+    the connections handed out belong to it, as ``AsyncConnection`` requires.
+    """
+
+    def __init__(
+        self,
+        async_engine: AsyncEngine,
+        path: str,
+        *,
+        timeout: float,
+        synchronous: str = "NORMAL",
+        foreign_keys: bool = True,
+    ) -> None:
+        self.async_engine = async_engine
+        self.path = path
+        self.timeout = timeout
+        self.engine = create_inline_engine(
+            make_url(f"sqlite:///{path}"), synchronous=synchronous, foreign_keys=foreign_keys
+        )
+        self._writer = self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+
+    @asynccontextmanager
+    async def write(self, *, durable: bool = False) -> AsyncIterator[InlineConnection]:
+        async with (
+            write_gate(self.path),
+            inline_transaction(
+                self.async_engine,
+                self._writer,
+                timeout=self.timeout,
+                read_only=False,
+                durable=durable,
+            ) as conn,
+        ):
+            yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[InlineConnection]:
+        async with inline_transaction(
+            self.async_engine, self.engine, timeout=self.timeout, read_only=True
+        ) as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@asynccontextmanager
+async def read_transaction(
+    engine: AsyncEngine, inline: InlineDatabase | None
+) -> AsyncIterator[AsyncConnection]:
+    """A read on ``inline`` when there is one (a SQLite file), else on ``engine``."""
+    if inline is not None:
+        async with inline.read() as conn:
+            yield conn
+        return
+    async with engine.connect() as plain:
+        yield plain

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.aftercommit import collect
@@ -14,7 +14,7 @@ from reportflow.sqlite_inline import begin_on_driver
 from reportflow.store.engine import SQLITE_BUSY_TIMEOUT_SECONDS, create_engine
 from reportflow.store.gate import sqlite_path, write_gate
 from reportflow.store.inline import BEGIN_OPTION as _BEGIN_OPTION
-from reportflow.store.inline import create_inline_engine, inline_transaction
+from reportflow.store.inline import InlineDatabase, read_transaction
 from reportflow.store.migrate import migrate_engine
 
 
@@ -53,11 +53,11 @@ class Store:
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._gate_path = sqlite_path(engine.url)
         # On a SQLite file, transactions run on a sync engine (reportflow.store.inline).
-        self._inline: Engine | None = None
-        self._inline_writer: Engine | None = None
-        if self._gate_path is not None:
-            self._inline = create_inline_engine(engine.url)
-            self._inline_writer = self._inline.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._inline = (
+            None
+            if self._gate_path is None
+            else InlineDatabase(engine, self._gate_path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        )
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -88,33 +88,21 @@ class Store:
         Callbacks registered with :func:`reportflow.aftercommit.after_commit`
         run after the commit.
         """
-        async with write_gate(self._gate_path):
-            if self._inline_writer is not None:
-                async with inline_transaction(
-                    self.engine,
-                    self._inline_writer,
-                    timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
-                    read_only=False,
-                ) as conn:
-                    committed = collect(conn)
-                    yield conn
-            else:
-                async with self._writer.begin() as conn:
-                    committed = collect(conn)
-                    yield conn
-            for callback in committed:
-                callback()
+        if self._inline is not None:
+            async with self._inline.write() as inline:
+                committed = collect(inline)
+                yield inline
+        else:
+            async with write_gate(self._gate_path), self._writer.begin() as conn:
+                committed = collect(conn)
+                yield conn
+        for callback in committed:
+            callback()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (no write lock on SQLite)."""
-        if self._inline is not None:
-            async with inline_transaction(
-                self.engine, self._inline, timeout=SQLITE_BUSY_TIMEOUT_SECONDS, read_only=True
-            ) as inline:
-                yield inline
-            return
-        async with self.engine.connect() as conn:
+        async with read_transaction(self.engine, self._inline) as conn:
             yield conn
 
     async def ping(self) -> None:

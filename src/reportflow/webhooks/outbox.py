@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.errors import WebhookDeliveryError, WebhookError
 from reportflow.store.gate import sqlite_path, write_gate
-from reportflow.store.inline import BEGIN_OPTION, create_inline_engine, inline_transaction
+from reportflow.store.inline import InlineDatabase, read_transaction
 from reportflow.webhooks.delivery import DeliveryAttempt
 from reportflow.webhooks.tables import SQLITE_BUSY_TIMEOUT_SECONDS, create_engine, metadata
 from reportflow.webhooks.tables import attempts as attempts_t
@@ -130,11 +130,17 @@ class Outbox:
         self._listeners: list[Callable[[], None]] = []
         # On a SQLite file, transactions run on a sync engine (reportflow.store.inline);
         # every commit fsynced (synchronous=FULL), as the async engine's default.
-        self._inline: Engine | None = None
-        self._inline_writer: Engine | None = None
-        if self._gate_path is not None:
-            self._inline = create_inline_engine(engine.url, synchronous="FULL", foreign_keys=False)
-            self._inline_writer = self._inline.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self._inline = (
+            None
+            if self._gate_path is None
+            else InlineDatabase(
+                engine,
+                self._gate_path,
+                timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+                synchronous="FULL",
+                foreign_keys=False,
+            )
+        )
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Outbox:
@@ -357,29 +363,17 @@ class Outbox:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with write_gate(self._gate_path):
-            if self._inline_writer is None:
-                async with self.engine.begin() as conn:
-                    yield conn
-                return
-            async with inline_transaction(
-                self.engine,
-                self._inline_writer,
-                timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
-                read_only=False,
-            ) as inline:
+        if self._inline is not None:
+            async with self._inline.write() as inline:
                 yield inline
+            return
+        async with write_gate(self._gate_path), self.engine.begin() as conn:
+            yield conn
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
-        if self._inline is None:
-            async with self.engine.connect() as conn:
-                yield conn
-            return
-        async with inline_transaction(
-            self.engine, self._inline, timeout=SQLITE_BUSY_TIMEOUT_SECONDS, read_only=True
-        ) as inline:
-            yield inline
+        async with read_transaction(self.engine, self._inline) as conn:
+            yield conn
 
     def _guard(self, action: str) -> _DatabaseGuard:
         return _DatabaseGuard(action)
