@@ -1,4 +1,4 @@
-"""The store's SQLite transactions without SQLAlchemy's greenlet layer.
+"""SQLite transactions without SQLAlchemy's greenlet layer (the store, the queue, the outbox).
 
 On SQLite every statement already runs on the loop thread (``sqlite+inline``),
 yet each one still passes through SQLAlchemy's async machinery: a greenlet
@@ -9,8 +9,9 @@ store's short transactions that machinery is most of the cost:
 transaction at about 3× the CPU through ``AsyncConnection`` than through
 SQLAlchemy's plain sync engine on ``sqlite3`` (docs/benchmarks.md).
 
-So on a SQLite file the store keeps a second, synchronous engine on the same
-file, and its transactions hand out an :class:`InlineConnection`: an
+So on a SQLite file the store, the queue and the webhook outbox each keep a
+second, synchronous engine on the same file (:class:`InlineDatabase`), and
+their transactions hand out an :class:`InlineConnection`: an
 ``AsyncConnection`` (every query function keeps its signature) whose
 ``execute`` runs the statement directly on the sync connection.
 ``run_sync`` and ``begin_nested`` keep working as SQLAlchemy defines them.
