@@ -89,14 +89,9 @@ class SQLiteQueue(SQLQueue):
         directory = os.path.dirname(self.path)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        # The async engine owns the connections handed out (InlineConnection is
-        # an AsyncConnection) and creates the tables; statements run on the sync one.
-        engine = create_async_engine(
-            f"sqlite+{sqlite_inline.DRIVER}:///{self.path}",
-            connect_args={"timeout": self._busy_timeout},
-            pool_size=1,
-            max_overflow=0,
-        )
+        # Statements run on the sync engine of InlineDatabase; this one only owns
+        # the connections handed out (an InlineConnection is an AsyncConnection).
+        engine = create_async_engine(f"sqlite+{sqlite_inline.DRIVER}:///{self.path}")
         self._engine_or_none = engine
         self._inline = InlineDatabase(engine, self.path, timeout=self._busy_timeout)
         with self._errors("connect"):
