@@ -108,7 +108,27 @@ def begin_on_driver(conn: Any, statement: str) -> None:
         cursor.close()
 
 
-class Cursor:
+class BufferedRows:
+    """A cursor's ``fetch*`` over the rows it read at execute (into ``_rows``)."""
+
+    __slots__ = ()
+    _rows: deque[Any]
+    arraysize: int
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+
+class Cursor(BufferedRows):
     """The DB-API cursor SQLAlchemy's async adapter hands out, run synchronously.
 
     SQLAlchemy's generic adapter awaits every call (a greenlet switch to the
@@ -153,18 +173,6 @@ class Cursor:
 
     def executemany(self, sql: str, parameters: Sequence[Any]) -> None:
         _unlocked(self._timeout, self._cursor.executemany, sql, parameters)
-
-    def fetchone(self) -> Any:
-        return self._rows.popleft() if self._rows else None
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        count = min(self._cursor.arraysize if size is None else size, len(self._rows))
-        return [self._rows.popleft() for _ in range(count)]
-
-    def fetchall(self) -> list[Any]:
-        rows = list(self._rows)
-        self._rows.clear()
-        return rows
 
     def close(self) -> None:
         self._rows.clear()

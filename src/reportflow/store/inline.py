@@ -45,7 +45,7 @@ from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from reportflow.sqlite_inline import begin_on_driver
+from reportflow.sqlite_inline import BufferedRows, begin_on_driver
 from reportflow.store.gate import write_gate
 
 BEGIN_OPTION = "reportflow_sqlite_begin"
@@ -84,7 +84,7 @@ class _Backoff:
         self._wait = min(self._wait * 2, _LONGEST_WAIT)
 
 
-class _PrefetchingCursor(sqlite3.Cursor):
+class _PrefetchingCursor(BufferedRows, sqlite3.Cursor):
     """Reads a statement's rows at execute, as SQLAlchemy's async adapters do.
 
     A result left partly read keeps its statement open in SQLite, and an open
@@ -98,20 +98,10 @@ class _PrefetchingCursor(sqlite3.Cursor):
 
     def execute(self, sql: str, parameters: Any = (), /) -> _PrefetchingCursor:
         super().execute(sql, parameters)
-        self._rows = deque(super().fetchall()) if self.description is not None else deque()
+        # sqlite3's own fetchall: super()'s is BufferedRows', which reads the buffer.
+        rows = sqlite3.Cursor.fetchall(self) if self.description is not None else []
+        self._rows = deque(rows)
         return self
-
-    def fetchone(self) -> Any:
-        return self._rows.popleft() if self._rows else None
-
-    def fetchmany(self, size: int | None = None) -> list[Any]:
-        count = min(self.arraysize if size is None else size, len(self._rows))
-        return [self._rows.popleft() for _ in range(count)]
-
-    def fetchall(self) -> list[Any]:
-        rows = list(self._rows)
-        self._rows.clear()
-        return rows
 
     def __iter__(self) -> _PrefetchingCursor:
         return self
