@@ -92,10 +92,11 @@ def _unlocked(timeout: float, call: Callable[..., Any], *args: Any) -> Any:
     return result
 
 
-def begin_on_driver(conn: Any, statement: str) -> None:
-    """Run ``BEGIN ...`` for a ``"begin"`` event listener, straight on the driver.
+def run_on_driver(conn: Any, statement: str) -> None:
+    """Run ``statement`` (a ``BEGIN ...``, a PRAGMA) on a SQLAlchemy connection's
+    driver connection, outside SQLAlchemy's statement machinery.
 
-    SQLAlchemy's recipe for taking over SQLite's BEGIN is
+    SQLAlchemy's recipe for taking over SQLite's BEGIN in a ``"begin"`` listener is
     ``conn.exec_driver_sql("BEGIN ...")`` in the listener. That is a whole
     statement execution (events, an execution context, a result) for every
     transaction, about a quarter of an empty write transaction's CPU here; the

@@ -45,7 +45,7 @@ from sqlalchemy.engine import URL, Connection, CursorResult, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from reportflow.sqlite_inline import BufferedRows, begin_on_driver
+from reportflow.sqlite_inline import BufferedRows, run_on_driver
 from reportflow.store.gate import write_gate
 
 BEGIN_OPTION = "reportflow_sqlite_begin"
@@ -132,7 +132,8 @@ def create_inline_engine(
         cursor.close()
 
     def _begin(conn: Connection) -> None:
-        begin_on_driver(conn, f"BEGIN {conn.get_execution_options().get(BEGIN_OPTION, 'DEFERRED')}")
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        run_on_driver(conn, f"BEGIN {mode}")
 
     engine = create_sync_engine(
         url.set(drivername="sqlite"),
@@ -184,14 +185,6 @@ class InlineConnection(AsyncConnection):
                 await backoff.wait_or_raise(exc)
 
 
-def _on_driver(conn: Connection, statement: str) -> None:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(statement)
-    finally:
-        cursor.close()
-
-
 @asynccontextmanager
 async def inline_transaction(
     async_engine: AsyncEngine,
@@ -209,7 +202,7 @@ async def inline_transaction(
         sync_conn = sync_engine.connect()
         try:
             if durable:
-                _on_driver(sync_conn, "PRAGMA synchronous = FULL")
+                run_on_driver(sync_conn, "PRAGMA synchronous = FULL")
             sync_conn.begin()
             break
         except (OperationalError, sqlite3.OperationalError) as exc:
@@ -231,7 +224,7 @@ async def inline_transaction(
 def _release(conn: Connection, durable: bool) -> None:
     try:
         if durable:
-            _on_driver(conn, "PRAGMA synchronous = NORMAL")
+            run_on_driver(conn, "PRAGMA synchronous = NORMAL")
     finally:
         conn.close()
 

@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.aftercommit import collect
-from reportflow.sqlite_inline import begin_on_driver
+from reportflow.sqlite_inline import run_on_driver
 from reportflow.store.engine import SQLITE_BUSY_TIMEOUT_SECONDS, create_engine
 from reportflow.store.gate import sqlite_path, write_gate
 from reportflow.store.inline import BEGIN_OPTION as _BEGIN_OPTION
@@ -34,7 +34,7 @@ def _take_over_sqlite_begin(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        begin_on_driver(conn, f"BEGIN {mode}")
+        run_on_driver(conn, f"BEGIN {mode}")
 
 
 class Store:
