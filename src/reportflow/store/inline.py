@@ -15,6 +15,9 @@ their transactions hand out an :class:`InlineConnection`: an
 ``AsyncConnection`` (every query function keeps its signature) whose
 ``execute`` runs the statement directly on the sync connection.
 ``run_sync`` and ``begin_nested`` keep working as SQLAlchemy defines them.
+A statement executed again and again (the module constants) skips even the
+sync engine's per-call work and goes to ``sqlite3`` directly
+(:mod:`reportflow.store.direct`).
 
 What keeps it safe — the same rules as ``reportflow.sqlite_inline``:
 
@@ -46,6 +49,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.sqlite_inline import BufferedRows, run_on_driver
+from reportflow.store.direct import Planner, run
 from reportflow.store.gate import write_gate
 
 BEGIN_OPTION = "reportflow_sqlite_begin"
@@ -160,10 +164,13 @@ class InlineConnection(AsyncConnection):
         *,
         read_only: bool,
         timeout: float,
+        planner: Planner,
     ) -> None:
         super().__init__(async_engine, sync_connection)
         self._read_only = read_only
         self._timeout = timeout
+        self._planner = planner
+        self._cursor: sqlite3.Cursor | None = None
 
     async def execute(
         self,
@@ -172,6 +179,16 @@ class InlineConnection(AsyncConnection):
         *,
         execution_options: Any = None,
     ) -> CursorResult[Any]:
+        if execution_options is None and isinstance(parameters, dict | None):
+            given = parameters or {}
+            plan = self._planner.plan(statement, given)
+            if plan is not None:
+                if self._cursor is None:
+                    raw = self._proxied.connection.dbapi_connection
+                    self._cursor = sqlite3.Cursor(raw)  # type: ignore[arg-type]
+                done = run(plan, self._cursor, given)
+                if done is not None:
+                    return done  # type: ignore[return-value]  # the same Result API
         backoff: _Backoff | None = None
         while True:
             try:
@@ -192,6 +209,7 @@ async def inline_transaction(
     *,
     timeout: float,
     read_only: bool,
+    planner: Planner,
     durable: bool = False,
 ) -> AsyncIterator[InlineConnection]:
     """A transaction on ``sync_engine`` (begun by its "begin" listener): commits on
@@ -212,7 +230,9 @@ async def inline_transaction(
             _release(sync_conn, durable)
             raise
     try:
-        yield InlineConnection(async_engine, sync_conn, read_only=read_only, timeout=timeout)
+        yield InlineConnection(
+            async_engine, sync_conn, read_only=read_only, timeout=timeout, planner=planner
+        )
         sync_conn.commit()
     except BaseException:
         sync_conn.rollback()
@@ -253,6 +273,7 @@ class InlineDatabase:
             make_url(f"sqlite:///{path}"), synchronous=synchronous, foreign_keys=foreign_keys
         )
         self._writer = self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self.planner = Planner(self.engine.dialect)
 
     @asynccontextmanager
     async def write(self, *, durable: bool = False) -> AsyncIterator[InlineConnection]:
@@ -263,6 +284,7 @@ class InlineDatabase:
                 self._writer,
                 timeout=self.timeout,
                 read_only=False,
+                planner=self.planner,
                 durable=durable,
             ) as conn,
         ):
@@ -271,7 +293,11 @@ class InlineDatabase:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[InlineConnection]:
         async with inline_transaction(
-            self.async_engine, self.engine, timeout=self.timeout, read_only=True
+            self.async_engine,
+            self.engine,
+            timeout=self.timeout,
+            read_only=True,
+            planner=self.planner,
         ) as conn:
             yield conn
 
