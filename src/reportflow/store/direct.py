@@ -18,26 +18,29 @@ module keeps SQLAlchemy's compiler and types and does the rest by hand:
 - A call binds the parameters, runs the SQL on the connection's
   ``sqlite3`` cursor, reads every row at once (no statement stays open) and
   returns an ``IteratorResult`` whose rows behave as SQLAlchemy's do (by
-  position, by name, ``_mapping``), with ``rowcount`` for DML.
+  position, by name, ``_mapping``), with ``rowcount`` for DML. A list
+  parameter (``IN``) is expanded per call by SQLAlchemy's compiled form; a
+  list of parameter sets with the same names runs as one ``executemany``.
 
 Whatever the plan cannot express exactly (Python-side column defaults,
-expanding or post-compile parameters, several parameter sets, a parameter
-left out, execution options, statements other than SELECT/INSERT/UPDATE/
-DELETE) goes through SQLAlchemy as before. So does any call that the driver
-refuses: SQLite undoes a failed statement whole, so SQLAlchemy runs it again
-and raises its own wrapped error (``IntegrityError`` and friends) exactly as
-callers expect.
+literal-execute parameters, parameter sets with different names, a
+parameter left out, execution options, statements other than SELECT/INSERT/UPDATE/
+DELETE) goes through SQLAlchemy as before, and so does a call with a value
+that will not bind (nothing has run yet; SQLAlchemy raises its own error).
+An error from the driver is wrapped as SQLAlchemy wraps it
+(``IntegrityError``, ``OperationalError``...), so callers see no difference.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect, IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
@@ -70,14 +73,32 @@ class Plan:
     columns: SimpleResultMetaData | None
     """The result's keys; None for a statement that returns no rows."""
     row_processors: tuple[Processor, ...]
+    expanding: SQLCompiler | None = None
+    """Set when a parameter is a list (``IN``): the SQL is then made per call."""
 
-    def bind(self, parameters: Mapping[str, Any]) -> list[Any]:
+    def bind(self, parameters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        """The SQL and its positional values for one call."""
+        if self.expanding is not None:
+            return self._bind_expanded(self.expanding, parameters)
         out = []
         for name, value, process in zip(self.names, self.values, self.processors, strict=True):
             if name:
                 value = parameters[name]
             out.append(value if process is None else process(value))
-        return out
+        return self.sql, out
+
+    @staticmethod
+    def _bind_expanded(
+        compiled: SQLCompiler, parameters: Mapping[str, Any]
+    ) -> tuple[str, list[Any]]:
+        state = compiled.construct_expanded_state(dict(parameters), escape_names=False)
+        assert state.positiontup is not None  # a positional dialect
+        processors = {**compiled._bind_processors, **state.processors}
+        out = []
+        for name, value in zip(state.positiontup, state.positional_parameters, strict=True):
+            process = processors.get(name)
+            out.append(value if process is None else process(value))  # type: ignore[operator]
+        return state.statement, out
 
     def result(self, cursor: sqlite3.Cursor) -> DirectResult:
         rows: list[Any] = cursor.fetchall() if cursor.description is not None else []
@@ -107,8 +128,8 @@ def make_plan(statement: Any, keys: tuple[str, ...], dialect: Dialect) -> Plan |
         or compiled.insert_prefetch
         or compiled.update_prefetch
         or compiled.literal_execute_params
-        or compiled.post_compile_params
         or compiled.escaped_bind_names
+        or any(not bind.expanding for bind in compiled.post_compile_params)
     ):
         return None
     names: list[str] = []
@@ -117,8 +138,9 @@ def make_plan(statement: Any, keys: tuple[str, ...], dialect: Dialect) -> Plan |
     bind_processors = compiled._bind_processors
     for position in compiled.positiontup:
         bind = compiled.binds[position]
-        if bind.expanding or bind.callable is not None:
-            return None
+        process = bind_processors.get(position)
+        if bind.callable is not None or (process is not None and not callable(process)):
+            return None  # a value made per call, or a tuple's processors
         if bind.key in keys:
             names.append(bind.key)
         elif position in keys:
@@ -128,9 +150,6 @@ def make_plan(statement: Any, keys: tuple[str, ...], dialect: Dialect) -> Plan |
         else:
             names.append("")
         values.append(bind.value)
-        process = bind_processors.get(position)
-        if process is not None and not callable(process):
-            return None  # a tuple's processors (a composite value)
         processors.append(process)
     return Plan(
         sql=compiled.string,
@@ -139,6 +158,7 @@ def make_plan(statement: Any, keys: tuple[str, ...], dialect: Dialect) -> Plan |
         processors=tuple(processors),
         columns=_result_columns(compiled),
         row_processors=_row_processors(compiled, dialect),
+        expanding=compiled if compiled.post_compile_params else None,
     )
 
 
@@ -183,10 +203,39 @@ class Planner:
 
 
 def run(plan: Plan, cursor: sqlite3.Cursor, parameters: Mapping[str, Any]) -> DirectResult | None:
-    """``plan`` with ``parameters`` on ``cursor``; None when binding failed or the
-    driver refused the statement (which then changed nothing)."""
+    """``plan`` with ``parameters`` on ``cursor``; None when a value would not bind."""
     try:
-        cursor.execute(plan.sql, plan.bind(parameters))
-    except Exception:  # SQLAlchemy runs it again and raises its own error
+        sql, values = plan.bind(parameters)
+    except Exception:  # nothing ran: SQLAlchemy binds it again and raises its own error
         return None
+    try:
+        cursor.execute(sql, values)
+    except sqlite3.Error as exc:
+        raise _wrapped(exc, sql, values) from exc
     return plan.result(cursor)
+
+
+def run_many(
+    plan: Plan, cursor: sqlite3.Cursor, parameters: Sequence[Mapping[str, Any]]
+) -> DirectResult | None:
+    """``plan`` once per parameter set (an executemany); None as for :func:`run`, and
+    for sets with different names or a statement that returns rows."""
+    keys = parameters[0].keys()
+    if plan.columns is not None or plan.expanding is not None:
+        return None
+    try:
+        rows = [plan.bind(p)[1] for p in parameters if p.keys() == keys]
+    except Exception:  # as in run()
+        return None
+    if len(rows) != len(parameters):
+        return None
+    try:
+        cursor.executemany(plan.sql, rows)
+    except sqlite3.Error as exc:
+        raise _wrapped(exc, plan.sql, rows) from exc
+    return plan.result(cursor)
+
+
+def _wrapped(exc: sqlite3.Error, sql: str, values: Any) -> BaseException:
+    """The driver's error as SQLAlchemy raises it (``IntegrityError``, ``OperationalError``...)."""
+    return DBAPIError.instance(sql, values, exc, sqlite3.Error)

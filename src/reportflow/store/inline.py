@@ -49,7 +49,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.sqlite_inline import BufferedRows, run_on_driver
-from reportflow.store.direct import Planner, run
+from reportflow.store.direct import DirectResult, Planner, run, run_many
 from reportflow.store.gate import write_gate
 
 BEGIN_OPTION = "reportflow_sqlite_begin"
@@ -179,19 +179,13 @@ class InlineConnection(AsyncConnection):
         *,
         execution_options: Any = None,
     ) -> CursorResult[Any]:
-        if execution_options is None and isinstance(parameters, dict | None):
-            given = parameters or {}
-            plan = self._planner.plan(statement, given)
-            if plan is not None:
-                if self._cursor is None:
-                    raw = self._proxied.connection.dbapi_connection
-                    self._cursor = sqlite3.Cursor(raw)  # type: ignore[arg-type]
-                done = run(plan, self._cursor, given)
-                if done is not None:
-                    return done  # type: ignore[return-value]  # the same Result API
         backoff: _Backoff | None = None
         while True:
             try:
+                if execution_options is None:
+                    done = self._direct(statement, parameters)
+                    if done is not None:
+                        return done  # type: ignore[return-value]  # the same Result API
                 return self._proxied.execute(
                     statement, parameters, execution_options=execution_options
                 )
@@ -200,6 +194,22 @@ class InlineConnection(AsyncConnection):
                     raise
                 backoff = backoff or _Backoff(self._timeout)
                 await backoff.wait_or_raise(exc)
+
+    def _direct(self, statement: Any, parameters: Any) -> DirectResult | None:
+        """``statement`` run by :mod:`reportflow.store.direct`, or None: use SQLAlchemy."""
+        many = isinstance(parameters, list) and parameters and isinstance(parameters[0], dict)
+        if not many and not isinstance(parameters, dict | None):
+            return None
+        first = parameters[0] if many else parameters or {}
+        plan = self._planner.plan(statement, first)
+        if plan is None:
+            return None
+        if self._cursor is None:
+            raw = self._proxied.connection.dbapi_connection
+            self._cursor = sqlite3.Cursor(raw)  # type: ignore[arg-type]
+        if many:
+            return run_many(plan, self._cursor, parameters)
+        return run(plan, self._cursor, first)
 
 
 @asynccontextmanager
