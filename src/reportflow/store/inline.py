@@ -45,13 +45,14 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL, Connection, CursorResult, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from reportflow.sqlite_inline import BufferedRows, run_on_driver
 from reportflow.store.direct import DirectResult, Planner, run, run_many
 from reportflow.store.gate import write_gate
 
+#: The execution option by which the store's async engine picks its BEGIN (store.py).
 BEGIN_OPTION = "reportflow_sqlite_begin"
 _SQLITE_BUSY = 5
 _FIRST_WAIT, _LONGEST_WAIT = 0.001, 0.05
@@ -136,8 +137,10 @@ def create_inline_engine(
         cursor.close()
 
     def _begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
-        run_on_driver(conn, f"BEGIN {mode}")
+        # A transaction of this module began on the driver already; SQLAlchemy
+        # then only keeps its own books (its autobegin before a statement).
+        if not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+            run_on_driver(conn, "BEGIN")
 
     engine = create_sync_engine(
         url.set(drivername="sqlite"),
@@ -212,51 +215,87 @@ class InlineConnection(AsyncConnection):
         return run(plan, self._cursor, first)
 
 
+class _KeptConnections:
+    """Sync connections kept between transactions instead of going back to the pool.
+
+    A pool checkout and checkin (with its reset), a new ``Connection`` and
+    SQLAlchemy's begin and commit bookkeeping cost about as much as a short
+    transaction's statements; a kept connection skips them, and its
+    transactions begin and end on the driver. Up to ``keep`` are kept (more
+    are open only while that many transactions are).
+    """
+
+    def __init__(self, engine: Engine, keep: int = 8) -> None:
+        self._engine = engine
+        self._keep = keep
+        self._free: list[Connection] = []
+
+    def take(self) -> Connection:
+        return self._free.pop() if self._free else self._engine.connect()
+
+    def give(self, conn: Connection) -> None:
+        if len(self._free) < self._keep and not conn.invalidated and not conn.in_transaction():
+            self._free.append(conn)
+        else:
+            conn.close()
+
+    def close(self) -> None:
+        while self._free:
+            self._free.pop().close()
+
+
 @asynccontextmanager
 async def inline_transaction(
     async_engine: AsyncEngine,
-    sync_engine: Engine,
+    kept: _KeptConnections,
     *,
+    begin: str,
     timeout: float,
     read_only: bool,
     planner: Planner,
     durable: bool = False,
 ) -> AsyncIterator[InlineConnection]:
-    """A transaction on ``sync_engine`` (begun by its "begin" listener): commits on
-    success, rolls back on error. ``durable``: this commit is synchronous=FULL
-    (fsynced) on a connection that is otherwise NORMAL."""
-    backoff = _Backoff(timeout)
-    while True:
-        sync_conn = sync_engine.connect()
-        try:
-            if durable:
-                run_on_driver(sync_conn, "PRAGMA synchronous = FULL")
-            sync_conn.begin()
-            break
-        except (OperationalError, sqlite3.OperationalError) as exc:
-            _release(sync_conn, durable)
-            await backoff.wait_or_raise(exc)
-        except BaseException:
-            _release(sync_conn, durable)
-            raise
-    try:
-        yield InlineConnection(
-            async_engine, sync_conn, read_only=read_only, timeout=timeout, planner=planner
-        )
-        sync_conn.commit()
-    except BaseException:
-        sync_conn.rollback()
-        raise
-    finally:
-        _release(sync_conn, durable)
-
-
-def _release(conn: Connection, durable: bool) -> None:
+    """A transaction on a kept connection, begun with ``begin`` (``BEGIN IMMEDIATE``
+    for a writer): commits on success, rolls back on error. ``durable``: this
+    commit is synchronous=FULL (fsynced) on a connection that is otherwise NORMAL."""
+    sync_conn = kept.take()
+    raw: sqlite3.Connection = sync_conn.connection.dbapi_connection  # type: ignore[assignment]
     try:
         if durable:
-            run_on_driver(conn, "PRAGMA synchronous = NORMAL")
+            raw.execute("PRAGMA synchronous = FULL")
+        backoff = _Backoff(timeout)
+        while True:
+            try:
+                raw.execute(begin)
+                break
+            except sqlite3.OperationalError as exc:
+                await backoff.wait_or_raise(exc)
+        try:
+            yield InlineConnection(
+                async_engine, sync_conn, read_only=read_only, timeout=timeout, planner=planner
+            )
+            _end(sync_conn, raw, commit=True)
+        except BaseException:
+            _end(sync_conn, raw, commit=False)
+            raise
     finally:
-        conn.close()
+        try:
+            if durable:
+                raw.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            kept.give(sync_conn)
+
+
+def _end(sync_conn: Connection, raw: sqlite3.Connection, *, commit: bool) -> None:
+    if sync_conn.in_transaction():  # SQLAlchemy began its own books (a fallback statement)
+        sync_conn.commit() if commit else sync_conn.rollback()
+        return
+    try:
+        raw.commit() if commit else raw.rollback()
+    except sqlite3.Error as exc:  # raised as SQLAlchemy would raise it
+        raise DBAPIError.instance(
+            "COMMIT" if commit else "ROLLBACK", None, exc, sqlite3.Error
+        ) from exc
 
 
 class InlineDatabase:
@@ -282,7 +321,7 @@ class InlineDatabase:
         self.engine = create_inline_engine(
             make_url(f"sqlite:///{path}"), synchronous=synchronous, foreign_keys=foreign_keys
         )
-        self._writer = self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+        self._kept = _KeptConnections(self.engine)
         self.planner = Planner(self.engine.dialect)
 
     @asynccontextmanager
@@ -291,7 +330,8 @@ class InlineDatabase:
             write_gate(self.path),
             inline_transaction(
                 self.async_engine,
-                self._writer,
+                self._kept,
+                begin="BEGIN IMMEDIATE",
                 timeout=self.timeout,
                 read_only=False,
                 planner=self.planner,
@@ -304,7 +344,8 @@ class InlineDatabase:
     async def read(self) -> AsyncIterator[InlineConnection]:
         async with inline_transaction(
             self.async_engine,
-            self.engine,
+            self._kept,
+            begin="BEGIN",
             timeout=self.timeout,
             read_only=True,
             planner=self.planner,
@@ -312,6 +353,7 @@ class InlineDatabase:
             yield conn
 
     def dispose(self) -> None:
+        self._kept.close()
         self.engine.dispose()
 
 
