@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.pipeline                 # SQLite, throughput + latency, 3 runs
     .venv/bin/python -m bench.pipeline --store both    # also PostgreSQL (store, queue, outbox)
     .venv/bin/python -m bench.pipeline --quick         # a smoke run
+    .venv/bin/python -m bench.pipeline --server floor  # the same load against bench.pipeline.floor
 
 Each run starts a fresh embedded server (``serve_embedded``: requestor +
 runner + webhook path, one process, one port) on a fresh database, and a
@@ -67,6 +68,7 @@ def one_run(case: Case, args: argparse.Namespace) -> dict[str, Any]:
             log_level=args.log_level,
             loop=args.loop,
             profile=profile,
+            mode=args.server,
         )
         with running_server(spec) as server:
             cpu0 = server.cpu_seconds()
@@ -123,6 +125,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--mode", choices=["throughput", "latency", "both"], default="both")
+    parser.add_argument(
+        "--server",
+        choices=["embedded", "floor"],
+        default="embedded",
+        help="floor: the same load against bench.pipeline.floor (the HTTP and websocket "
+        "stack with no work behind it)",
+    )
     parser.add_argument(
         "--profile", help="py-spy profile prefix, one per case (.txt: collapsed stacks, else SVG)"
     )

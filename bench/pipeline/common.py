@@ -115,7 +115,7 @@ class ServerSpec:
 
     home: Path
     database_url: str
-    mode: str = "embedded"  # embedded (requestor + runner) | requestor
+    mode: str = "embedded"  # embedded (requestor + runner) | requestor | floor
     concurrency: int = 64
     loop: str = "uvloop"
     log_level: str = "WARNING"

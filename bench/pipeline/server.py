@@ -3,7 +3,8 @@
 ``embedded``: :func:`reportflow.requestor.embedded.serve_embedded` (requestor +
 runner + the signed webhook path, one port), as ``reportflow up`` runs it.
 ``requestor``: the requestor alone (the fan-out benchmark sends the runner
-webhooks itself).
+webhooks itself). ``floor``: :mod:`bench.pipeline.floor`, the same HTTP and
+websocket stack with no work behind it.
 
     .venv/bin/python -m bench.pipeline.server --home /tmp/x --port 8123
 """
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--home", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--mode", choices=["embedded", "requestor"], default="embedded")
+    parser.add_argument("--mode", choices=["embedded", "requestor", "floor"], default="embedded")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--log-level", default="WARNING")
@@ -81,6 +82,10 @@ def main(argv: list[str] | None = None) -> None:
         from reportflow.requestor.embedded import serve_embedded
 
         main_coro = serve_embedded(settings, "127.0.0.1", args.port)
+    elif args.mode == "floor":
+        from bench.pipeline.floor import serve
+
+        main_coro = serve(args.port)
     else:
         main_coro = _requestor(settings, args.port)
     if args.loop == "uvloop":
