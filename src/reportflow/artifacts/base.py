@@ -43,7 +43,16 @@ class Artifact:
 
 
 class ArtifactStore(abc.ABC):
-    """Stores finished artifacts by key."""
+    """Stores finished artifacts by key.
+
+    A store whose publication is plain blocking file work (the local one)
+    sets ``blocking_publish`` and implements :meth:`put_file_blocking` and
+    :meth:`delete_blocking`: the ETL then publishes from the thread that
+    rendered the files, instead of going back to the event loop and out to a
+    worker thread again for every file.
+    """
+
+    blocking_publish: bool = False
 
     @abc.abstractmethod
     def staging_dir(self) -> Path:
@@ -66,3 +75,13 @@ class ArtifactStore(abc.ABC):
 
     @abc.abstractmethod
     async def exists(self, key: str) -> bool: ...
+
+    def put_file_blocking(
+        self, key: str, path: Path, *, name: str, format: str, content_type: str, rows: int
+    ) -> Artifact:
+        """:meth:`put_file`, blocking the calling (worker) thread; see ``blocking_publish``."""
+        raise NotImplementedError(f"{type(self).__name__} publishes on the event loop only")
+
+    def delete_blocking(self, key: str) -> None:
+        """:meth:`delete`, blocking the calling (worker) thread; see ``blocking_publish``."""
+        raise NotImplementedError(f"{type(self).__name__} deletes on the event loop only")

@@ -101,12 +101,27 @@ class LocalArtifactStore(ArtifactStore):
             msg = f"artifact store {self.root} is not writable: {exc.strerror}"
             raise ArtifactError(msg) from exc
 
+    blocking_publish = True
+
     async def put_file(
+        self, key: str, path: Path, *, name: str, format: str, content_type: str, rows: int
+    ) -> Artifact:
+        return await asyncio.to_thread(
+            self.put_file_blocking,
+            key,
+            path,
+            name=name,
+            format=format,
+            content_type=content_type,
+            rows=rows,
+        )
+
+    def put_file_blocking(
         self, key: str, path: Path, *, name: str, format: str, content_type: str, rows: int
     ) -> Artifact:
         target = self.path_of(key)
         try:
-            sha, size = await asyncio.to_thread(_move_into_place, Path(path), target)
+            sha, size = _move_into_place(Path(path), target)
         except OSError as exc:
             raise ArtifactError(f"artifact {key!r}: cannot store {path}: {exc}") from exc
         return Artifact(
@@ -135,8 +150,10 @@ class LocalArtifactStore(ArtifactStore):
             fh.close()
 
     async def delete(self, key: str) -> None:
-        path = self.path_of(key)
-        await asyncio.to_thread(_remove, path, self.root)
+        await asyncio.to_thread(self.delete_blocking, key)
+
+    def delete_blocking(self, key: str) -> None:
+        _remove(self.path_of(key), self.root)
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path_of(key).is_file)

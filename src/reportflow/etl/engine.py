@@ -6,8 +6,12 @@ export would hold for minutes. Threads are reused: a new one starts only when
 none is idle, so runs never wait for each other, and a short report does not
 pay for starting a thread (the noop report's run went from about 2.4 to
 0.9 ms of CPU). While it runs a report, a thread is named
-``reportflow-etl-<job id>``. The coroutine waits for it, then publishes the
-staged files to the artifact store. Cancellation (the caller's
+``reportflow-etl-<job id>``. The staged files are then published to the
+artifact store: by the same thread when the store's publication is blocking
+file work (the local store: a rename and a hash), otherwise by the coroutine
+once the thread is done. Each trip to a worker thread and back costs a report
+a wait for the loop and for the GIL, which under load took a ``noop`` report
+from 5 to 30–80 ms (docs/benchmarks.md, "Fifth round"). Cancellation (the caller's
 ``asyncio.timeout`` or a job cancel) tells the thread to stop at the next
 batch, waits until it has cleaned up, removes anything already published, and
 re-raises, so a run leaves either every artifact or none.
@@ -20,7 +24,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from reportflow.artifacts.base import Artifact, ArtifactStore
@@ -67,8 +71,16 @@ async def run_report(
     control = RunControl(asyncio.get_running_loop(), progress)
     finished = False
     try:
-        outcome = await _in_thread(lambda: run_pipeline(plan, control), control, job_id)
-        artifacts = await _publish(outcome, store, plan)
+        if store.blocking_publish:
+            outcome, artifacts = await _in_thread(
+                lambda: _run_and_publish(plan, control, store),
+                control,
+                job_id,
+                undo=lambda done: _unpublish(store, done[1]),
+            )
+        else:
+            outcome = await _in_thread(lambda: run_pipeline(plan, control), control, job_id)
+            artifacts = await _publish(outcome, store, plan)
         control.percent = 100.0
         control.report(Stage.DONE, outcome.rows, force=True)
         finished = True
@@ -123,7 +135,15 @@ class _Threads:
 _THREADS = _Threads()
 
 
-async def _in_thread(fn: Callable[[], T], control: RunControl, job_id: str) -> T:
+async def _in_thread(
+    fn: Callable[[], T],
+    control: RunControl,
+    job_id: str,
+    *,
+    undo: Callable[[T], Awaitable[None]] | None = None,
+) -> T:
+    """``fn()`` on a run thread. Cancelled, it stops the run and waits for the
+    thread; a result the thread still produced is handed to ``undo``."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
@@ -156,8 +176,37 @@ async def _in_thread(fn: Callable[[], T], control: RunControl, job_id: str) -> T
         control.cancel()
         # Wait for the thread to unwind: it deletes its staging files.
         with contextlib.suppress(RunCancelled, Exception):
-            await future
+            late = await future
+            if undo is not None:
+                await undo(late)
         raise
+
+
+def _run_and_publish(
+    plan: Plan, control: RunControl, store: ArtifactStore
+) -> tuple[Outcome, list[Artifact]]:
+    """The pipeline, then its files published, all on the run's thread."""
+    outcome = run_pipeline(plan, control)
+    published: list[Artifact] = []
+    pending = list(outcome.staged)
+    try:
+        while pending:
+            published.append(store.put_file_blocking(**_put_args(plan, pending[0])))
+            pending.pop(0)
+    except BaseException:
+        for artifact in published:
+            with contextlib.suppress(Exception):
+                store.delete_blocking(artifact.key)
+        for staged in pending:
+            staged.path.unlink(missing_ok=True)
+        raise
+    return outcome, published
+
+
+async def _unpublish(store: ArtifactStore, artifacts: list[Artifact]) -> None:
+    for artifact in artifacts:
+        with contextlib.suppress(Exception):
+            await store.delete(artifact.key)
 
 
 async def _publish(outcome: Outcome, store: ArtifactStore, plan: Plan) -> list[Artifact]:
@@ -177,9 +226,7 @@ async def _publish(outcome: Outcome, store: ArtifactStore, plan: Plan) -> list[A
             published.append(artifact)
             pending.pop(0)
     except BaseException:
-        for artifact in published:
-            with contextlib.suppress(Exception):
-                await store.delete(artifact.key)
+        await _unpublish(store, published)
         for staged in pending:
             staged.path.unlink(missing_ok=True)
         raise
@@ -187,12 +234,16 @@ async def _publish(outcome: Outcome, store: ArtifactStore, plan: Plan) -> list[A
 
 
 async def _put(store: ArtifactStore, plan: Plan, staged: Staged) -> Artifact:
+    return await store.put_file(**_put_args(plan, staged))
+
+
+def _put_args(plan: Plan, staged: Staged) -> dict[str, Any]:
     filename = f"{plan.definition.name}.{staged.extension}"
-    return await store.put_file(
-        artifact_key(plan.job_id, filename),
-        staged.path,
-        name=filename,
-        format=staged.format.value,
-        content_type=staged.content_type,
-        rows=staged.rows,
-    )
+    return {
+        "key": artifact_key(plan.job_id, filename),
+        "path": staged.path,
+        "name": filename,
+        "format": staged.format.value,
+        "content_type": staged.content_type,
+        "rows": staged.rows,
+    }
