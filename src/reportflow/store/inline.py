@@ -39,7 +39,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -328,29 +328,25 @@ class InlineDatabase:
     async def write(self, *, durable: bool = False) -> AsyncIterator[InlineConnection]:
         async with (
             write_gate(self.path),
-            inline_transaction(
-                self.async_engine,
-                self._kept,
-                begin="BEGIN IMMEDIATE",
-                timeout=self.timeout,
-                read_only=False,
-                planner=self.planner,
-                durable=durable,
-            ) as conn,
+            self._transaction("BEGIN IMMEDIATE", read_only=False, durable=durable) as conn,
         ):
             yield conn
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[InlineConnection]:
-        async with inline_transaction(
+    def read(self) -> AbstractAsyncContextManager[InlineConnection]:
+        return self._transaction("BEGIN", read_only=True)
+
+    def _transaction(
+        self, begin: str, *, read_only: bool, durable: bool = False
+    ) -> AbstractAsyncContextManager[InlineConnection]:
+        return inline_transaction(
             self.async_engine,
             self._kept,
-            begin="BEGIN",
+            begin=begin,
             timeout=self.timeout,
-            read_only=True,
+            read_only=read_only,
             planner=self.planner,
-        ) as conn:
-            yield conn
+            durable=durable,
+        )
 
     def dispose(self) -> None:
         self._kept.close()
