@@ -7,7 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import func, select, table, text
 
 from reportflow.store import Store
 
@@ -86,3 +87,36 @@ async def test_many_transactions_open_at_once_never_block_the_loop(tmp_path: Pat
         await store.close()
     assert counts == [0] * 40
     assert most == 40
+
+
+_COUNT_USERS = select(func.count()).select_from(table("rf_users"))
+
+
+async def test_kept_connections_hold_no_transaction_between_transactions(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = await Store.open(f"sqlite:///{path}")
+
+    async def failing_write() -> None:
+        async with store.transaction() as db:
+            await db.execute(text("UPDATE rf_users SET last_seq = last_seq + 1"))
+            raise RuntimeError("undone")
+
+    try:
+        for _ in range(3):
+            async with store.transaction() as db:
+                await db.execute(text("UPDATE rf_users SET last_seq = last_seq + 1"))
+            async with store.read() as db:
+                for _ in range(2):  # the second goes straight to the driver (store.direct)
+                    await db.execute(_COUNT_USERS)
+            with pytest.raises(RuntimeError, match="undone"):
+                await failing_write()
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            # A reader left open anywhere would stop the checkpoint short ("busy").
+            busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            assert _other_writer_can_begin(path)
+        finally:
+            other.close()
+        assert busy == 0
+    finally:
+        await store.close()
