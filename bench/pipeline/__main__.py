@@ -73,7 +73,8 @@ def one_run(case: Case, args: argparse.Namespace) -> dict[str, Any]:
         with running_server(spec) as server:
             cpu0 = server.cpu_seconds()
             argv = [sys.executable, "-m", "bench.pipeline.load", "--url", server.url]
-            argv += ["--token", token, "--mode", case.mode, *case.load_args]
+            argv += ["--token", token, "--mode", case.mode, "--client", args.client]
+            argv += case.load_args
             result = run_json(argv, LOAD_TIMEOUT)
             result["server_cpu_ms_per_report"] = (
                 (server.cpu_seconds() - cpu0) * 1000.0 / max(1, result["accepted"])
@@ -125,6 +126,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
     parser.add_argument("--mode", choices=["throughput", "latency", "both"], default="both")
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "aiohttp"],
+        default="httpx",
+        help="the load's HTTP client (aiohttp for rates above a few hundred per second)",
+    )
     parser.add_argument(
         "--server",
         choices=["embedded", "floor"],

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 from bench.pipeline.common import percentile
 from websockets.asyncio.client import connect
@@ -101,22 +102,68 @@ class Submitted:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
-async def submit_one(http: httpx.AsyncClient, out: Submitted, at: float | None = None) -> None:
+class Client:
+    """POSTs the report requests: httpx (the default, as in every round so far) or aiohttp.
+
+    Against ``bench.pipeline.floor`` (a server with no work behind it) httpx
+    keeps 32 submissions in flight at about 260–330 reports/s on a full core,
+    aiohttp at 3,800–5,200 (docs/benchmarks.md, "Fifth round"): a throughput
+    above a few hundred per second is only measurable with aiohttp.
+    """
+
+    def __init__(self, kind: str, url: str, token: str, concurrency: int) -> None:
+        self.kind = kind
+        self.url = url + "/api/v1/reports"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.concurrency = concurrency
+        self._stack = contextlib.AsyncExitStack()
+        self._aiohttp: aiohttp.ClientSession | None = None
+        self._httpx: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Client:
+        if self.kind == "aiohttp":
+            connector = aiohttp.TCPConnector(limit=self.concurrency)
+            session = aiohttp.ClientSession(
+                connector=connector, headers=self.headers, timeout=aiohttp.ClientTimeout(60)
+            )
+            self._aiohttp = await self._stack.enter_async_context(session)
+        else:
+            limits = httpx.Limits(
+                max_connections=self.concurrency, max_keepalive_connections=self.concurrency
+            )
+            client = httpx.AsyncClient(headers=self.headers, limits=limits, timeout=60.0)
+            self._httpx = await self._stack.enter_async_context(client)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    async def submit(self) -> tuple[int, Any]:
+        """Status and JSON body of one ``POST /api/v1/reports``."""
+        if self._aiohttp is not None:
+            async with self._aiohttp.post(self.url, json=BODY) as response:
+                return response.status, await response.json(content_type=None)
+        assert self._httpx is not None
+        reply = await self._httpx.post(self.url, json=BODY)
+        return reply.status_code, reply.json()
+
+
+async def submit_one(http: Client, out: Submitted, at: float | None = None) -> None:
     started = time.perf_counter() if at is None else at
     try:
-        response = await http.post("/api/v1/reports", json=BODY)
-    except httpx.HTTPError as exc:
+        status, body = await http.submit()
+    except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
         out.error(type(exc).__name__)
         return
-    if response.status_code != 202:
-        out.error(f"HTTP {response.status_code}")
+    if status != 202:
+        out.error(f"HTTP {status}")
         return
-    rid = response.json()["id"]
+    rid = body["id"]
     out.started[rid] = started
     out.answered[rid] = time.perf_counter()
 
 
-async def throughput(http: httpx.AsyncClient, n: int, concurrency: int, out: Submitted) -> None:
+async def throughput(http: Client, n: int, concurrency: int, out: Submitted) -> None:
     remaining = iter(range(n))
 
     async def worker() -> None:
@@ -126,7 +173,7 @@ async def throughput(http: httpx.AsyncClient, n: int, concurrency: int, out: Sub
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def paced(http: httpx.AsyncClient, rate: float, duration: float, out: Submitted) -> None:
+async def paced(http: Client, rate: float, duration: float, out: Submitted) -> None:
     """Open loop: submission i is due at t0 + i / rate whether or not earlier ones finished,
     and its latency counts from when it was due (no coordinated omission)."""
     total = int(rate * duration)
@@ -149,13 +196,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     async with asyncio.timeout(30):
         await channel.ready.wait()
     out = Submitted()
-    limits = httpx.Limits(
-        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
-    )
-    headers = {"Authorization": f"Bearer {args.token}"}
-    async with httpx.AsyncClient(
-        base_url=args.url, headers=headers, limits=limits, timeout=60.0
-    ) as http:
+    async with Client(args.client, args.url, args.token, args.concurrency) as http:
         t0 = time.perf_counter()
         if args.mode == "throughput":
             await throughput(http, args.reports, args.concurrency, out)
@@ -214,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop")
+    parser.add_argument("--client", choices=["httpx", "aiohttp"], default="httpx")
     args = parser.parse_args(argv)
     if args.loop == "uvloop":
         import uvloop
