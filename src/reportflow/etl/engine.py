@@ -9,9 +9,10 @@ pay for starting a thread (the noop report's run went from about 2.4 to
 ``reportflow-etl-<job id>``. The staged files are then published to the
 artifact store: by the same thread when the store's publication is blocking
 file work (the local store: a rename and a hash), otherwise by the coroutine
-once the thread is done. Each trip to a worker thread and back costs a report
-a wait for the loop and for the GIL, which under load took a ``noop`` report
-from 5 to 30–80 ms (docs/benchmarks.md, "Fifth round"). Cancellation (the caller's
+once the thread is done. Each trip to a worker thread and back waits for the
+loop and for the GIL: at 100 reports/s a ``noop`` report's run took 30–80 ms
+against about 5 at 50/s, much of it in such waits (docs/benchmarks.md,
+"Fifth round"). Cancellation (the caller's
 ``asyncio.timeout`` or a job cancel) tells the thread to stop at the next
 batch, waits until it has cleaned up, removes anything already published, and
 re-raises, so a run leaves either every artifact or none.
