@@ -258,12 +258,19 @@ async def inline_transaction(
     """A transaction on a kept connection, begun with ``begin`` (``BEGIN IMMEDIATE``
     for a writer): commits on success, rolls back on error. ``durable``: this
     commit is synchronous=FULL (fsynced) on a connection that is otherwise NORMAL."""
-    sync_conn = kept.take()
+    backoff = _Backoff(timeout)
+    while True:
+        try:
+            # A new connection switches the file to WAL, which needs it alone for
+            # a moment: another process's lock on a fresh file is waited out too.
+            sync_conn = kept.take()
+            break
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            await backoff.wait_or_raise(exc)
     raw: sqlite3.Connection = sync_conn.connection.dbapi_connection  # type: ignore[assignment]
     try:
         if durable:
             raw.execute("PRAGMA synchronous = FULL")
-        backoff = _Backoff(timeout)
         while True:
             try:
                 raw.execute(begin)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, table, text
 
+from reportflow.queue import connect as connect_queue
 from reportflow.store import Store
 
 
@@ -120,3 +121,25 @@ async def test_kept_connections_hold_no_transaction_between_transactions(tmp_pat
         assert busy == 0
     finally:
         await store.close()
+
+
+async def test_a_first_connection_waits_while_another_process_locks_a_fresh_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.db"
+    holder = sqlite3.connect(path, isolation_level=None)  # a new file: rollback journal
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")  # switching the file to WAL needs it alone
+    holder.execute("INSERT INTO other VALUES (1)")
+    queue = connect_queue(f"sqlite:///{path}")
+    try:
+        connecting = asyncio.create_task(queue.connect())
+        await asyncio.sleep(0.3)
+        assert not connecting.done()  # waiting for the lock, not failed
+        holder.execute("COMMIT")
+        await asyncio.wait_for(connecting, 10)
+        job = await queue.enqueue("noop", {})
+        assert (await queue.get(job.id)) is not None
+    finally:
+        holder.close()
+        await queue.close()
