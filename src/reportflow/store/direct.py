@@ -184,12 +184,12 @@ class Planner:
         self._seen: dict[int, Any] = {}
 
     def plan(self, statement: Any, parameters: Mapping[str, Any]) -> Plan | None:
+        ident = id(statement)
         keys = tuple(sorted(parameters))
-        key = (id(statement), keys)
+        key = (ident, keys)
         found = self._plans.get(key)
         if found is not None and found[0] is statement:
             return found[1]
-        ident = id(statement)
         if self._seen.get(ident) is not statement:
             if len(self._seen) >= _SEEN_LIMIT:
                 self._seen.clear()

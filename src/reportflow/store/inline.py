@@ -165,11 +165,13 @@ class InlineConnection(AsyncConnection):
         async_engine: AsyncEngine,
         sync_connection: Connection,
         *,
+        raw: sqlite3.Connection,
         read_only: bool,
         timeout: float,
         planner: Planner,
     ) -> None:
         super().__init__(async_engine, sync_connection)
+        self._raw = raw
         self._read_only = read_only
         self._timeout = timeout
         self._planner = planner
@@ -208,8 +210,7 @@ class InlineConnection(AsyncConnection):
         if plan is None:
             return None
         if self._cursor is None:
-            raw = self._proxied.connection.dbapi_connection
-            self._cursor = sqlite3.Cursor(raw)  # type: ignore[arg-type]
+            self._cursor = self._raw.cursor(sqlite3.Cursor)
         if many:
             return run_many(plan, self._cursor, parameters)
         return run(plan, self._cursor, first)
@@ -279,7 +280,12 @@ async def inline_transaction(
                 await backoff.wait_or_raise(exc)
         try:
             yield InlineConnection(
-                async_engine, sync_conn, read_only=read_only, timeout=timeout, planner=planner
+                async_engine,
+                sync_conn,
+                raw=raw,
+                read_only=read_only,
+                timeout=timeout,
+                planner=planner,
             )
             _end(sync_conn, raw, commit=True)
         except BaseException:
