@@ -205,12 +205,18 @@ def _ms(text: str) -> float:
     return float(value) * _UNITS[unit]
 
 
+def _commands(server: psutil.Process) -> list[psutil.Process]:
+    """The server's processes other than its spawner helper: the commands it runs."""
+    helpers = {p.pid for p in _helpers(server)}
+    return [p for p in server.children(recursive=True) if p.pid not in helpers]
+
+
 def settle(port: int, pids: list[int], timeout: float = 120) -> None:
-    """Wait until no server has a child left (webhook's background commands, reportflow's
+    """Wait until no server has a command left (webhook's background commands, reportflow's
     queued ones) and the server answers promptly, so one case does not load the next."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(psutil.Process(pid).children(recursive=True) for pid in pids):
+        if any(_commands(psutil.Process(pid)) for pid in pids):
             time.sleep(0.5)
             continue
         started = time.monotonic()
@@ -248,17 +254,37 @@ def wrk(url: str, lua: Path, duration: int, connections: int) -> Load:
     )
 
 
+def _helpers(server: psutil.Process) -> list[psutil.Process]:
+    """reportflow's spawner helper (its commands are the helper's children, not the server's)."""
+    found = []
+    for child in server.children():
+        with contextlib.suppress(psutil.Error):
+            if "reportflow.spawn.helper" in child.cmdline():
+                found.append(child)
+    return found
+
+
+def _cpu(procs: list[psutil.Process]) -> tuple[float, float]:
+    """CPU seconds of ``procs`` themselves, and of their reaped children."""
+    own = children = 0.0
+    for proc in procs:
+        times = proc.cpu_times()
+        own += times.user + times.system
+        children += times.children_user + times.children_system
+    return own, children
+
+
 def measured(pid: int, url: str, lua: Path, duration: int, connections: int) -> Load:
-    """``wrk`` against ``url``, with the CPU time the server (``pid``) spent meanwhile."""
+    """``wrk`` against ``url``, with the CPU time the server (``pid``) spent meanwhile,
+    its spawner helper's included."""
     server = psutil.Process(pid)
-    before = server.cpu_times()
+    procs = [server, *_helpers(server)]
+    own, children = _cpu(procs)
     load = wrk(url, lua, duration, connections)
-    after = server.cpu_times()
+    own_after, children_after = _cpu(procs)
     requests = max(load.rps * duration, 1)
-    load.cpu_ms = (after.user + after.system - before.user - before.system) / requests * 1000
-    children = after.children_user + after.children_system
-    children -= before.children_user + before.children_system
-    load.child_cpu_ms = children / requests * 1000
+    load.cpu_ms = (own_after - own) / requests * 1000
+    load.child_cpu_ms = (children_after - children) / requests * 1000
     return load
 
 

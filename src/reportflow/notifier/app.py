@@ -30,6 +30,7 @@ from reportflow.notifier.dispatcher import Dispatcher
 from reportflow.notifier.errors import NotifierConfigError, PayloadError
 from reportflow.notifier.history import MAX_LIMIT, NotificationLog, Outcome
 from reportflow.notifier.payload import parse_payload
+from reportflow.spawn import ProcessRunner, Spawner
 
 log = logging.getLogger(__name__)
 HOOK_PATH = "/hooks/alertmanager"
@@ -84,7 +85,9 @@ class NotifierService:
         self.config = config
         self.client = httpx.AsyncClient(follow_redirects=False)
         self.history = NotificationLog(history_url)
-        self.channels = _build_channels(config, self.client)
+        # Commands (channels and hooks) start in a helper process, off this event loop.
+        self.spawner = Spawner()
+        self.channels = _build_channels(config, self.client, self.spawner.run)
         self.dispatcher = Dispatcher(
             config, self.channels, self.history, DedupeCache(config.dedupe_seconds)
         )
@@ -94,10 +97,11 @@ class NotifierService:
     async def aclose(self) -> None:
         await self.client.aclose()
         await self.history.aclose()
+        await self.spawner.aclose()
 
 
 def _build_channels(
-    config: NotifierConfig, client: httpx.AsyncClient
+    config: NotifierConfig, client: httpx.AsyncClient, run_process: ProcessRunner
 ) -> dict[str, list[Channel[Any]]]:
     out: dict[str, list[Channel[Any]]] = {}
     for receiver, channel_configs in config.receivers.items():
@@ -108,7 +112,7 @@ def _build_channels(
             if name in names:
                 raise NotifierConfigError(f"receivers.{receiver}: duplicate channel name {name!r}")
             names.add(name)
-            built.append(build_channel(name, cfg, client))
+            built.append(build_channel(name, cfg, client, run_process=run_process))
         out[receiver] = built
     return out
 

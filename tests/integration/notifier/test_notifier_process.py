@@ -1,5 +1,7 @@
-"""run_process: stdin of any size, output caps, exit codes, the timeout, and nothing left behind
-(no file descriptor, no zombie) whether the program succeeds, fails, hangs or cannot start."""
+"""Running programs, in this process (run_process, seeing the exit through a pidfd or by
+polling) and through the Spawner's helper process: stdin of any size, output caps, exit
+codes, the timeout, and nothing left behind (no file descriptor, no zombie) whether the
+program succeeds, fails, hangs or cannot start."""
 
 from __future__ import annotations
 
@@ -7,14 +9,13 @@ import asyncio
 import hashlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from notifier_helpers import alive
 
-from reportflow.notifier import process
-from reportflow.notifier.process import ProcessResult, run_process
+from reportflow.spawn import ProcessResult, ProcessRunner, Spawner, local, run_process
 
 pytestmark = pytest.mark.integration
 
@@ -22,9 +23,12 @@ PY = sys.executable
 ENV = {"PATH": os.defpath}
 
 
+_runner: ProcessRunner = run_process
+
+
 async def run(argv: list[str], stdin: bytes = b"", **kw: float) -> ProcessResult:
     opts: dict[str, float] = {"timeout": 10.0, "output_limit": 65536, **kw}
-    return await run_process(
+    return await _runner(
         argv,
         env=ENV,
         stdin=stdin,
@@ -48,16 +52,25 @@ def no_leaks() -> Iterator[None]:
         os.waitpid(-1, os.WNOHANG)
 
 
-@pytest.fixture(params=["pidfd", "polling"])
-def exit_watch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both ways of seeing the exit: a pidfd (Linux) and polling (elsewhere)."""
+@pytest.fixture(params=["pidfd", "polling", "spawner"], autouse=True)
+async def runner(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, no_leaks: None
+) -> AsyncIterator[str]:
+    """Every test runs three ways: in this process, seeing the exit through a pidfd
+    (Linux) or by polling (elsewhere), and through a Spawner's helper process (closed,
+    and so reaped, before ``no_leaks`` looks)."""
+    if request.param == "spawner":
+        spawner = Spawner()
+        monkeypatch.setattr(sys.modules[__name__], "_runner", spawner.run)
+        yield "spawner"
+        await spawner.aclose()
+        return
     if request.param == "polling":
-        monkeypatch.setattr(process, "_HAS_PIDFD", False)
-    return str(request.param)
+        monkeypatch.setattr(local, "_HAS_PIDFD", False)
+    yield str(request.param)
 
 
-@pytest.mark.usefixtures("no_leaks")
-async def test_stdin_larger_than_a_pipe_is_fed_whole(exit_watch: str) -> None:
+async def test_stdin_larger_than_a_pipe_is_fed_whole() -> None:
     data = bytes(range(256)) * 8192  # 2 MiB: far more than a pipe holds
     script = (
         "import hashlib, sys; d = sys.stdin.buffer.read(); "
@@ -67,41 +80,35 @@ async def test_stdin_larger_than_a_pipe_is_fed_whole(exit_watch: str) -> None:
     assert result == ProcessResult(0, f"{len(data)} {hashlib.sha256(data).hexdigest()}", "")
 
 
-@pytest.mark.usefixtures("no_leaks")
-async def test_program_that_ignores_a_large_stdin_still_succeeds(exit_watch: str) -> None:
+async def test_program_that_ignores_a_large_stdin_still_succeeds() -> None:
     result = await run(["/bin/echo", "ignored"], b"x" * (4 << 20))
     assert result == ProcessResult(0, "ignored", "")
 
 
-@pytest.mark.usefixtures("no_leaks")
-async def test_exit_code_stdout_and_stderr_apart(exit_watch: str) -> None:
+async def test_exit_code_stdout_and_stderr_apart() -> None:
     script = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(7)"
     assert await run([PY, "-c", script]) == ProcessResult(7, "out", "err")
 
 
-@pytest.mark.usefixtures("no_leaks")
-async def test_a_signal_is_a_negative_code(exit_watch: str) -> None:
+async def test_a_signal_is_a_negative_code() -> None:
     result = await run([PY, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"])
     assert result.code == -15
 
 
-@pytest.mark.usefixtures("no_leaks")
 async def test_output_over_the_limit_is_cut_and_counted() -> None:
     result = await run([PY, "-c", "print('a' * 300000, end='')"], output_limit=1000)
     assert result.stdout == "a" * 1000 + " …[299000 bytes cut]"
 
 
-@pytest.mark.usefixtures("no_leaks")
 async def test_empty_stdin_is_end_of_file_at_once() -> None:
     assert await run(["/bin/cat"]) == ProcessResult(0, "", "")
 
 
-@pytest.mark.usefixtures("no_leaks")
 async def test_cannot_start_raises_and_leaves_nothing_open(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         await run(["/nonexistent/program"], b"data")
     with pytest.raises(FileNotFoundError):
-        await run_process(
+        await _runner(
             ["/bin/true"],
             env=ENV,
             stdin=b"",
@@ -111,12 +118,11 @@ async def test_cannot_start_raises_and_leaves_nothing_open(tmp_path: Path) -> No
         )
 
 
-@pytest.mark.usefixtures("no_leaks")
 async def test_program_found_on_the_childs_path(tmp_path: Path) -> None:
     tool = tmp_path / "only-here"
     tool.write_text("#!/bin/sh\necho found\n")
     tool.chmod(0o755)
-    result = await run_process(
+    result = await _runner(
         ["only-here"],
         env={"PATH": str(tmp_path)},
         stdin=b"",
@@ -127,10 +133,7 @@ async def test_program_found_on_the_childs_path(tmp_path: Path) -> None:
     assert result.stdout == "found"
 
 
-@pytest.mark.usefixtures("no_leaks")
-async def test_output_held_open_by_a_grandchild_ends_at_the_timeout(
-    exit_watch: str, tmp_path: Path
-) -> None:
+async def test_output_held_open_by_a_grandchild_ends_at_the_timeout(tmp_path: Path) -> None:
     # The program exits at once, but a grandchild in its group keeps stdout open:
     # the wait for the output is bounded by the timeout and the group is killed.
     pid_file = tmp_path / "grandchild"
@@ -147,7 +150,6 @@ async def test_output_held_open_by_a_grandchild_ends_at_the_timeout(
     assert not alive(grandchild)
 
 
-@pytest.mark.usefixtures("no_leaks")
 async def test_cancelled_caller_kills_the_program(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     task = asyncio.create_task(
@@ -163,7 +165,7 @@ async def test_cancelled_caller_kills_the_program(tmp_path: Path) -> None:
     assert not alive(int(pid_file.read_text()))  # killed (and reaped: see no_leaks)
 
 
-async def test_many_overlapping_runs_keep_their_own_output(exit_watch: str) -> None:
+async def test_many_overlapping_runs_keep_their_own_output() -> None:
     results = await asyncio.gather(
         *(
             run([PY, "-c", f"import sys; sys.stdout.write(sys.stdin.read() * {i})"], b"ab")

@@ -13,6 +13,7 @@ from reportflow.notifier.channels.http import HttpChannel
 from reportflow.notifier.channels.scale import ScaleChannel
 from reportflow.notifier.channels.slack import SlackChannel
 from reportflow.notifier.channels.teams import TeamsChannel
+from reportflow.spawn import ProcessRunner, run_process
 
 CHANNEL_TYPES: dict[str, type[Channel[Any]]] = {
     cls.type: cls
@@ -20,8 +21,13 @@ CHANNEL_TYPES: dict[str, type[Channel[Any]]] = {
 }
 
 
-def build_channel(name: str, config: Any, client: httpx.AsyncClient) -> Channel[Any]:
-    """The channel for one validated channel config (its ``type`` picks the class)."""
+def build_channel(
+    name: str, config: Any, client: httpx.AsyncClient, *, run_process: ProcessRunner = run_process
+) -> Channel[Any]:
+    """The channel for one validated channel config (its ``type`` picks the class);
+    command channels run their programs with ``run_process``."""
+    if config.type == CommandChannel.type:
+        return CommandChannel(name, config, client, run_process=run_process)
     return CHANNEL_TYPES[config.type](name, config, client)
 
 

@@ -1,7 +1,8 @@
 """Command: run a program (never through a shell) with the alert as env vars and stdin JSON.
 
 The argv items are templates, rendered one by one, so an alert label can never
-inject shell syntax. The program runs through :func:`run_process` (own session,
+inject shell syntax. The program runs through the notifier's
+:class:`~reportflow.spawn.Spawner` (or :func:`run_process` when none is given: own session,
 the whole process group killed at the timeout, output captured up to
 ``output_limit`` bytes and the rest drained and dropped so a chatty program
 cannot fill memory). A semaphore caps how many runs of one receiver overlap.
@@ -13,12 +14,13 @@ import asyncio
 import json
 import os
 import re
-from typing import Any
+
+import httpx
 
 from reportflow.notifier.channels.base import Channel, Notification
 from reportflow.notifier.config import CommandChannel as CommandConfig
 from reportflow.notifier.errors import DeliveryError
-from reportflow.notifier.process import run_process
+from reportflow.spawn import ProcessRunner, run_process
 
 EX_TEMPFAIL = 75  # sysexits.h: "try again later", the one exit code worth a retry
 _NOT_NAME = re.compile(r"[^A-Z0-9]+")
@@ -54,8 +56,16 @@ class CommandChannel(Channel[CommandConfig]):
 
     type = "command"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        config: CommandConfig,
+        client: httpx.AsyncClient,
+        *,
+        run_process: ProcessRunner = run_process,
+    ) -> None:
+        super().__init__(name, config, client)
+        self._run_process = run_process
         self._slots = asyncio.Semaphore(self.config.max_concurrent)
 
     def argv(self, note: Notification) -> list[str]:
@@ -71,7 +81,7 @@ class CommandChannel(Channel[CommandConfig]):
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes) -> str | None:
         cfg = self.config
         try:
-            result = await run_process(
+            result = await self._run_process(
                 argv,
                 env=env,
                 stdin=stdin,

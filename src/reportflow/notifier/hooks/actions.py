@@ -1,7 +1,7 @@
 """What a hook does once a call is let in: nothing (a static answer), a command, or a
 notification through the notifier's receivers — and how the outcome becomes an answer.
 
-Commands go through the notifier's :func:`run_process` (no shell, own session,
+Commands go through the notifier's :class:`~reportflow.spawn.Spawner` (no shell, own session,
 process group killed at the timeout, output capped). Notifications go through
 the notifier's :class:`Dispatcher`, so they get its retries, its history rows
 and its metrics: the call becomes a one-alert group named after the hook, whose
@@ -26,9 +26,9 @@ from reportflow.notifier.hooks.config import CommandAction, HookConfig, NotifyAc
 from reportflow.notifier.hooks.history import CallOutcome
 from reportflow.notifier.hooks.request import HookRequest
 from reportflow.notifier.payload import Alert, AlertGroup, AlertStatus
-from reportflow.notifier.process import run_process
 from reportflow.notifier.routing import Route
 from reportflow.notifier.templates import TemplateRenderer, Templates
+from reportflow.spawn import ProcessRunner
 
 _FORWARD = Templates(
     title="{{ commonAnnotations.title }}",
@@ -69,9 +69,13 @@ class Renderer:
 
 
 async def run_command(
-    hook: HookConfig, action: CommandAction, call: HookRequest, renderer: Renderer
+    hook: HookConfig,
+    action: CommandAction,
+    call: HookRequest,
+    renderer: Renderer,
+    run_process: ProcessRunner,
 ) -> ActionResult:
-    """Render argv, env and stdin from the request and run the program."""
+    """Render argv, env and stdin from the request and run the program with ``run_process``."""
     texts = (*action.argv, *action.env.values(), action.stdin or "")
     ctx = call.context() if any(map(is_template, texts)) else {}  # plain argv: no context
     try:

@@ -194,7 +194,9 @@ class HooksService:
         gauge.inc()
         try:
             if hook.command is not None:
-                return await run_command(hook, hook.command, call, self.renderer)
+                return await run_command(
+                    hook, hook.command, call, self.renderer, self.notifier.spawner.run
+                )
             assert hook.notify is not None  # _static() sent action-less hooks elsewhere
             return await self.sender.send(hook, hook.notify, call, self.renderer)
         finally:

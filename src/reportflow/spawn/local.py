@@ -1,6 +1,7 @@
-"""Run a program for the notifier: no shell, own session, stdin fed, output capped, timeout.
+"""Run a program in this process: no shell, own session, stdin fed, output capped, timeout.
 
-The command channel and the command hooks both come here. The child is
+The notifier's command channel and command hooks run here, in the
+:class:`~reportflow.spawn.client.Spawner`'s helper process. The child is
 started with :class:`subprocess.Popen` (vfork and ``close_range`` on Linux,
 ``close_fds``, the ``PATH`` of the child's environment) on plain pipes, and the
 event loop watches raw file descriptors instead of asyncio's subprocess

@@ -1,0 +1,156 @@
+"""The Spawner's helper process: programs start there, a dead helper is replaced, and
+nothing outlives the helper's parent."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from notifier_helpers import alive
+
+from reportflow.spawn import Spawner, SpawnerLost
+
+pytestmark = pytest.mark.integration
+
+ENV = {"PATH": os.defpath}
+
+
+async def _run(spawner: Spawner, argv: list[str], timeout: float = 10) -> str:
+    result = await spawner.run(
+        argv, env=ENV, stdin=b"", cwd=None, timeout=timeout, output_limit=1000
+    )
+    return result.stdout
+
+
+def _written(path: Path) -> str | None:
+    text = path.read_text().strip() if path.exists() else ""
+    return text or None
+
+
+async def _wait_for(path: Path) -> str:
+    for _ in range(1000):
+        text = _written(path)
+        if text is not None:
+            return text
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{path} never written")
+
+
+async def _gone(pid: int) -> bool:
+    for _ in range(300):
+        if not alive(pid):
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_programs_are_children_of_the_helper_not_of_this_process() -> None:
+    spawner = Spawner()
+    try:
+        parent = await _run(spawner, ["/bin/sh", "-c", "echo $PPID"])
+        assert spawner.helper_pid is not None
+        assert int(parent) == spawner.helper_pid != os.getpid()
+        # One helper serves every run.
+        assert int(await _run(spawner, ["/bin/sh", "-c", "echo $PPID"])) == spawner.helper_pid
+    finally:
+        await spawner.aclose()
+    assert spawner.helper_pid is None
+
+
+async def test_a_killed_helper_fails_its_runs_and_the_next_run_starts_another(
+    tmp_path: Path,
+) -> None:
+    spawner = Spawner()
+    try:
+        pid_file = tmp_path / "pid"
+        running = asyncio.create_task(
+            _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
+        )
+        program = int(await _wait_for(pid_file))
+        first = spawner.helper_pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(SpawnerLost, match="exited before answering"):
+            await running
+        # The program was in its own session: kill it here, as an operator would.
+        os.killpg(program, signal.SIGKILL)
+        assert await _run(spawner, ["/bin/echo", "again"]) == "again"
+        assert spawner.helper_pid not in (None, first)
+    finally:
+        await spawner.aclose()
+
+
+async def test_close_kills_what_still_runs(tmp_path: Path) -> None:
+    spawner = Spawner()
+    pid_file = tmp_path / "pid"
+    running = asyncio.create_task(
+        _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
+    )
+    program = int(await _wait_for(pid_file))
+    helper = spawner.helper_pid
+    await spawner.aclose()
+    with pytest.raises(SpawnerLost):
+        await running
+    assert await _gone(program)
+    assert helper is not None
+    assert not alive(helper)
+
+
+async def test_the_helper_outlives_neither_its_parent_nor_its_programs(tmp_path: Path) -> None:
+    # A parent killed outright (no aclose) closes the socket: the helper kills the
+    # program it was running and exits.
+    pid_file = tmp_path / "pids"
+    script = textwrap.dedent(
+        f"""
+        import asyncio, os, pathlib
+        from reportflow.spawn import Spawner
+
+        async def main():
+            spawner = Spawner()
+            argv = ["/bin/sh", "-c", "echo $$ > {pid_file}.prog; exec sleep 30"]
+            task = asyncio.create_task(spawner.run(
+                argv, env={{"PATH": os.defpath}}, stdin=b"", cwd=None, timeout=60,
+                output_limit=10))
+            path = pathlib.Path("{pid_file}.prog")
+            while not (path.exists() and path.read_text().strip()):
+                await asyncio.sleep(0.01)
+            pathlib.Path("{pid_file}").write_text(f"{{spawner.helper_pid}} {{path.read_text()}}")
+            await task
+
+        asyncio.run(main())
+        """
+    )
+    parent = await asyncio.create_subprocess_exec(sys.executable, "-c", script)
+    try:
+        helper, program = map(int, (await _wait_for(pid_file)).split())
+        assert alive(helper)
+        assert alive(program)
+    finally:
+        parent.kill()
+        await parent.wait()
+    assert await _gone(program)
+    assert await _gone(helper)
+
+
+async def test_a_cancelled_run_kills_its_program_and_the_helper_stays(tmp_path: Path) -> None:
+    spawner = Spawner()
+    try:
+        pid_file = tmp_path / "pid"
+        running = asyncio.create_task(
+            _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
+        )
+        program = int(await _wait_for(pid_file))
+        helper = spawner.helper_pid
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        assert await _gone(program)
+        assert await _run(spawner, ["/bin/echo", "still here"]) == "still here"
+        assert spawner.helper_pid == helper
+    finally:
+        await spawner.aclose()
