@@ -15,11 +15,12 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from reportflow.config import Settings
 from reportflow.metrics import METRICS_PATH, metrics_endpoint
@@ -31,6 +32,9 @@ from reportflow.notifier.errors import NotifierConfigError, PayloadError
 from reportflow.notifier.history import MAX_LIMIT, NotificationLog, Outcome
 from reportflow.notifier.payload import parse_payload
 from reportflow.spawn import ProcessRunner, Spawner
+
+if TYPE_CHECKING:  # the hooks package builds on this module
+    from reportflow.notifier.hooks.front import HooksFrontDoor
 
 log = logging.getLogger(__name__)
 HOOK_PATH = "/hooks/alertmanager"
@@ -117,7 +121,24 @@ def _build_channels(
     return out
 
 
-def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> FastAPI:
+class NotifierApp(FastAPI):
+    """FastAPI, with the generic hooks' calls answered ahead of all of it
+    (:mod:`reportflow.notifier.hooks.front`)."""
+
+    hooks_front: HooksFrontDoor | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        front = self.hooks_front
+        hook_id = front.hook_id(scope) if front is not None else None
+        if hook_id is None:
+            await super().__call__(scope, receive, send)
+        else:
+            assert front is not None
+            scope["app"] = self
+            await front.serve(hook_id, scope, receive, send)
+
+
+def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> NotifierApp:
     """The notifier app; ``config`` defaults to ``settings.notifier_config`` (or empty)."""
     if config is None:
         path = settings.notifier_config
@@ -135,7 +156,7 @@ def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> F
         await hooks.aclose()
         await service.aclose()
 
-    app = FastAPI(title="reportflow notifier", lifespan=lifespan)
+    app = NotifierApp(title="reportflow notifier", lifespan=lifespan)
     app.state.notifier = service
     app.state.hooks = hooks
 

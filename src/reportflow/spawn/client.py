@@ -30,6 +30,7 @@ from reportflow.spawn.local import ProcessResult
 
 #: How long past a run's own timeout the parent waits for the helper's answer.
 ANSWER_GRACE_SECONDS = 5.0
+_WATCH_SECONDS = 1.0
 _EXIT_WAIT_SECONDS = 5.0
 
 
@@ -38,33 +39,59 @@ class SpawnerLost(OSError):
 
 
 class _Link(asyncio.Protocol):
-    """The parent's end of the socket: answers go to the futures waiting for them."""
+    """The parent's end of the socket: answers go to the futures waiting for them.
+
+    One timer, armed while anything is pending, fails calls the helper has not
+    answered by their deadline (a run's own timeout is the helper's to keep:
+    this is for a helper that hangs), instead of a timeout per call.
+    """
 
     def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self.frames = wire.Frames()
-        self.pending: dict[int, asyncio.Future[tuple[str, Any]]] = {}
+        self.pending: dict[int, tuple[asyncio.Future[tuple[str, Any]], float]] = {}
         self.transport: asyncio.Transport | None = None
+        self._watch: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
         for call_id, kind, value in self.frames.feed(data):
-            future = self.pending.pop(call_id, None)
-            if future is not None and not future.done():
-                future.set_result((kind, value))
+            waiting = self.pending.pop(call_id, None)
+            if waiting is not None and not waiting[0].done():
+                waiting[0].set_result((kind, value))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
         pending, self.pending = self.pending, {}
-        for future in pending.values():
+        for future, _ in pending.values():
             if not future.done():
                 future.set_exception(SpawnerLost("the process helper exited before answering"))
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def call(self, message: tuple[Any, ...], within: float) -> asyncio.Future[tuple[str, Any]]:
+        """Send ``message`` (its first item is the call id); the future gets the answer."""
         if self.transport is None:
             raise SpawnerLost("the process helper is gone")
+        future: asyncio.Future[tuple[str, Any]] = self.loop.create_future()
+        self.pending[message[0]] = (future, self.loop.time() + within)
         self.transport.write(wire.encode(message))
+        if self._watch is None:
+            self._watch = self.loop.call_later(_WATCH_SECONDS, self._overdue)
+        return future
+
+    def _overdue(self) -> None:
+        self._watch = None
+        now = self.loop.time()
+        late = [call_id for call_id, (_, deadline) in self.pending.items() if deadline <= now]
+        for call_id in late:
+            future, _ = self.pending.pop(call_id)
+            if not future.done():
+                future.set_exception(TimeoutError("the process helper did not answer in time"))
+            if self.transport is not None:
+                self.transport.write(wire.encode((call_id,)))  # and kill the program
+        if self.pending:
+            self._watch = self.loop.call_later(_WATCH_SECONDS, self._overdue)
 
 
 class Spawner:
@@ -131,14 +158,12 @@ class Spawner:
         """
         link = await self._connected()
         call_id = next(self._ids)
-        answer: asyncio.Future[tuple[str, Any]] = asyncio.get_running_loop().create_future()
-        link.pending[call_id] = answer
-        link.send((call_id, argv, env, stdin, str(cwd) if cwd else None, timeout, output_limit))
+        request = (call_id, argv, env, stdin, str(cwd) if cwd else None, timeout, output_limit)
+        answer = link.call(request, timeout + ANSWER_GRACE_SECONDS)
         try:
-            async with asyncio.timeout(timeout + ANSWER_GRACE_SECONDS):
-                kind, value = await asyncio.shield(answer)
-        except (asyncio.CancelledError, TimeoutError):
-            await self._cancel(link, call_id, answer)
+            kind, value = await answer
+        except asyncio.CancelledError:
+            await self._cancel(link, call_id)
             raise
         if kind == wire.OK:
             return ProcessResult(*value)
@@ -148,19 +173,12 @@ class Spawner:
         raise OSError(errno, strerror, filename) if filename else OSError(errno, strerror)
 
     @staticmethod
-    async def _cancel(link: _Link, call_id: int, answer: asyncio.Future[tuple[str, Any]]) -> None:
+    async def _cancel(link: _Link, call_id: int) -> None:
         """Have the helper kill the program; wait (a bounded time) until it has."""
-        if answer.done():  # answered (or the helper is gone): nothing left to kill
-            if not answer.cancelled():
-                answer.exception()  # retrieved, so asyncio does not log it
-            return
-        link.send((call_id,))
-        with contextlib.suppress(TimeoutError, OSError):
-            async with asyncio.timeout(ANSWER_GRACE_SECONDS):
-                await asyncio.shield(answer)
-        link.pending.pop(call_id, None)
-        if not answer.done():
-            answer.cancel()
+        if link.transport is None:
+            return  # the helper is gone, and its programs with it
+        with contextlib.suppress(OSError, TimeoutError):
+            await link.call((call_id,), ANSWER_GRACE_SECONDS)
 
     async def aclose(self) -> None:
         """Stop the helper: it kills whatever still runs, then exits."""

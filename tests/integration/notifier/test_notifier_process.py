@@ -173,3 +173,26 @@ async def test_many_overlapping_runs_keep_their_own_output() -> None:
         )
     )
     assert [r.stdout for r in results] == ["ab" * i for i in range(12)]
+
+
+async def test_the_program_gets_only_its_three_standard_descriptors(tmp_path: Path) -> None:
+    leaked = os.open(tmp_path, os.O_RDONLY)  # inheritable here: still not the program's
+    os.set_inheritable(leaked, True)
+    try:
+        result = await run([PY, "-c", "import os; print(sorted(os.listdir('/proc/self/fd')))"])
+    finally:
+        os.close(leaked)
+    # 3 is the descriptor listdir itself opens to read /proc/self/fd.
+    assert result.stdout == "['0', '1', '2', '3']"
+
+
+async def test_a_program_given_no_input_reads_end_of_file_and_one_given_input_reads_it() -> None:
+    script = "import sys; print(repr(sys.stdin.buffer.read()))"
+    assert (await run([PY, "-c", script])).stdout == "b''"
+    assert (await run([PY, "-c", script], b"in\x00put")).stdout == "b'in\\x00put'"
+
+
+async def test_a_nul_in_argv_cannot_start() -> None:
+    with pytest.raises(OSError, match="null"):
+        await run(["/bin/echo", "a\x00b"])
+    assert (await run(["/bin/echo", "after"])).stdout == "after"

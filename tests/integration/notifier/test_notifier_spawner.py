@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from notifier_helpers import alive
 
-from reportflow.spawn import Spawner, SpawnerLost
+from reportflow.spawn import Spawner, SpawnerLost, client
 
 pytestmark = pytest.mark.integration
 
@@ -152,5 +152,28 @@ async def test_a_cancelled_run_kills_its_program_and_the_helper_stays(tmp_path: 
         assert await _gone(program)
         assert await _run(spawner, ["/bin/echo", "still here"]) == "still here"
         assert spawner.helper_pid == helper
+    finally:
+        await spawner.aclose()
+
+
+async def test_a_helper_that_stops_answering_fails_the_call_after_its_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client, "ANSWER_GRACE_SECONDS", 0.3)
+    monkeypatch.setattr(client, "_WATCH_SECONDS", 0.05)
+    spawner = Spawner()
+    try:
+        assert await _run(spawner, ["/bin/echo", "up"]) == "up"
+        helper = spawner.helper_pid
+        assert helper is not None
+        os.kill(helper, signal.SIGSTOP)
+        try:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(TimeoutError, match="did not answer"):
+                await _run(spawner, ["/bin/echo", "never"], timeout=0.2)
+            assert 0.5 <= asyncio.get_running_loop().time() - started < 3
+        finally:
+            os.kill(helper, signal.SIGCONT)
+        assert await _run(spawner, ["/bin/echo", "back"]) == "back"
     finally:
         await spawner.aclose()

@@ -15,12 +15,12 @@ import logging
 import time
 from typing import Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from reportflow.config import Settings
 from reportflow.metrics import HOOK_CALLS, HOOK_DURATION, HOOK_IN_FLIGHT
-from reportflow.notifier.app import NO_NUL, NotifierService, authorized, read_body
+from reportflow.notifier.app import NO_NUL, NotifierApp, NotifierService, authorized, read_body
 from reportflow.notifier.errors import PayloadError, TemplateError
 from reportflow.notifier.history import MAX_LIMIT
 from reportflow.notifier.hooks.actions import (
@@ -32,6 +32,7 @@ from reportflow.notifier.hooks.actions import (
 )
 from reportflow.notifier.hooks.config import HookConfig, HooksFile
 from reportflow.notifier.hooks.errors import HookRejection, HooksConfigError
+from reportflow.notifier.hooks.front import PREFIX, HooksFrontDoor
 from reportflow.notifier.hooks.history import CallOutcome, HookCall, HookCallLog
 from reportflow.notifier.hooks.limiter import Busy, Limiter
 from reportflow.notifier.hooks.registry import HookRegistry, LiveHook
@@ -290,9 +291,20 @@ class HooksService:
 
     # -- routes ------------------------------------------------------------------
 
-    def mount(self, app: FastAPI, require_auth: Any) -> None:
-        """Add ``/hooks/{id}`` and the hooks API to the notifier's app."""
+    def mount(self, app: NotifierApp, require_auth: Any) -> None:
+        """Add ``/hooks/{id}`` and the hooks API to the notifier's app.
+
+        The route stays for apps that take the notifier's routes into their own
+        (``reportflow up``); the notifier's own app answers hook calls ahead of its
+        middleware (:class:`HooksFrontDoor`), except at paths it routes itself.
+        """
         app.add_route(HOOKS_PATH, self.handle, methods=METHODS, include_in_schema=False)
+        taken = {
+            path.removeprefix(PREFIX)
+            for path in (getattr(route, "path", "") for route in app.routes)
+            if path.startswith(PREFIX) and "{" not in path
+        }
+        app.hooks_front = HooksFrontDoor(self.handle, methods=METHODS, taken=taken)
 
         @app.get(CALLS_PATH, dependencies=[Depends(require_auth)])
         async def hook_calls(
