@@ -7,20 +7,24 @@ than one round trip per call, and a slow database never delays an answer.
 If the database is down the buffer is kept up to ``max_buffer`` rows; older
 rows are dropped first, and the loss is logged.
 
-On SQLite the batch is written on the event loop (``sqlite+inline``), so its
-cost is a pause of every request in flight. SQLAlchemy's per-row work for an
-``executemany`` (``construct_params`` and the DATETIME bind processor, about
-19 µs a row) made a 500-row batch a 10 ms pause; on SQLite the rows are
-therefore kept as tuples in column order and handed to the driver as they are
-(``exec_driver_sql``), with the timestamp already in SQLAlchemy's own SQLite
-format so that reading them back through the table is unchanged.
+On a SQLite file the batch is written on a worker thread, through a
+``sqlite3`` connection of its own, as a few multi-row ``INSERT`` statements:
+written on the event loop (``sqlite+inline``, as queries are) a batch was a
+pause of every request in flight — SQLAlchemy's per-row work for an
+``executemany`` made a 500-row batch a 10 ms pause — and an ``executemany``
+on a thread would hand the GIL back and forth once per row, while one
+statement of many rows releases it once while SQLite works. The rows are kept
+as tuples in column order, with the timestamp in SQLAlchemy's own SQLite
+format, so reading them back through the table is unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -30,7 +34,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from reportflow.notifier.errors import NotifierError
 from reportflow.notifier.history import MAX_LIMIT, async_url
@@ -56,10 +60,15 @@ hook_calls = sa.Table(
 
 
 _COLUMNS = tuple(c.name for c in hook_calls.columns if c.name != "id")
-_SQLITE_INSERT = (
-    f"INSERT INTO {hook_calls.name} ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_COLUMNS))})"
-)
+#: Rows per SQLite statement: 900 parameters, under the 999 of SQLite before 3.32.
+_SQLITE_ROWS = 100
+_SQLITE_BUSY_SECONDS = 5.0
+
+
+@functools.lru_cache(maxsize=8)
+def _sqlite_insert(rows: int) -> str:
+    one = f"({', '.join('?' * len(_COLUMNS))})"
+    return f"INSERT INTO {hook_calls.name} ({', '.join(_COLUMNS)}) VALUES " + ",".join([one] * rows)
 
 
 def _at_processor(dialect: sa.Dialect) -> Callable[[datetime], Any]:
@@ -109,6 +118,14 @@ def _storable(text: str | None) -> str | None:
     return text.replace("\x00", "\ufffd") if text else text
 
 
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL (None for any other database, or memory)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
 class HookCallLog:
     """Buffers calls and writes them in batches; creates the table on first use."""
 
@@ -119,6 +136,8 @@ class HookCallLog:
         self.dropped = 0
         self._buffer: list[tuple[Any, ...]] = []
         self._engine: AsyncEngine | None = None
+        self._sqlite_path = _sqlite_file(self.url)
+        self._sqlite: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -166,21 +185,39 @@ class HookCallLog:
                 batch = self._buffer[:BATCH]
                 engine = await self._engine_ready()
                 try:
-                    async with engine.begin() as conn:
-                        await self._insert(conn, batch)
-                except SQLAlchemyError as exc:
+                    if self._sqlite_path is not None:
+                        stamp = _at_processor(engine.dialect)
+                        rows = [(stamp(row[0]), *row[1:]) for row in batch]
+                        await asyncio.to_thread(self._sqlite_write, rows)
+                    else:
+                        async with engine.begin() as conn:
+                            mapped = [dict(zip(_COLUMNS, row, strict=True)) for row in batch]
+                            await conn.execute(hook_calls.insert(), mapped)
+                except (SQLAlchemyError, sqlite3.Error) as exc:
                     raise NotifierError(f"hook history {self._where()}: {_reason(exc)}") from exc
                 del self._buffer[: len(batch)]
 
-    @staticmethod
-    async def _insert(conn: AsyncConnection, batch: list[tuple[Any, ...]]) -> None:
-        if conn.dialect.name != "sqlite":
-            mapped = [dict(zip(_COLUMNS, row, strict=True)) for row in batch]
-            await conn.execute(hook_calls.insert(), mapped)
-            return
-        stamp = _at_processor(conn.dialect)
-        rows = [(stamp(row[0]), *row[1:]) for row in batch]
-        await conn.exec_driver_sql(_SQLITE_INSERT, rows)
+    def _sqlite_write(self, rows: list[tuple[Any, ...]]) -> None:
+        """One transaction on the worker thread (calls are serialised by ``_lock``)."""
+        if self._sqlite is None:
+            assert self._sqlite_path is not None
+            self._sqlite = sqlite3.connect(
+                self._sqlite_path,
+                timeout=_SQLITE_BUSY_SECONDS,
+                isolation_level=None,  # BEGIN and COMMIT are ours
+                check_same_thread=False,  # any worker thread, one at a time
+            )
+        conn = self._sqlite
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for start in range(0, len(rows), _SQLITE_ROWS):
+                chunk = rows[start : start + _SQLITE_ROWS]
+                conn.execute(_sqlite_insert(len(chunk)), [v for row in chunk for v in row])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     async def query(
         self, *, hook: str | None = None, outcome: CallOutcome | None = None, limit: int = 100
@@ -236,6 +273,9 @@ class HookCallLog:
             log.error(
                 "hook history: %d call(s) not written at shutdown: %s", len(self._buffer), exc
             )
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
