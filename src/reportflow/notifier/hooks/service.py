@@ -11,8 +11,11 @@ the reason goes to the log and the history.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import Depends, Query, Request
@@ -55,6 +58,21 @@ _FAILED_TEXT = {
     CallOutcome.FAILED: "hook action failed",
     CallOutcome.TIMED_OUT: "hook action timed out",
 }
+
+
+_NO_QUERY: Mapping[str, str] = MappingProxyType({})
+
+
+def _query(request: Request) -> Mapping[str, str]:
+    """The query parameters; most calls have none, and then nothing is parsed."""
+    return request.query_params if request.scope["query_string"] else _NO_QUERY
+
+
+@functools.cache
+def _metric(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once: the hook ids are the configured ones
+    (and one label for unknown ids), the outcomes a fixed set."""
+    return metric.labels(*labels)
 
 
 def _reject(reason: str, status: int, outcome: CallOutcome, public: str) -> HookRejection:
@@ -181,9 +199,7 @@ class HooksService:
         payload = parse_body(hook, headers.get("content-type", ""), body)
         if hook.signature is not None and not verify(hook.signature, headers, body, time.time()):
             raise _reject("bad signature", 403, CallOutcome.REJECTED, "bad signature")
-        call = HookRequest(
-            hook.id, request.method, headers, request.query_params, body, payload, ip
-        )
+        call = HookRequest(hook.id, request.method, headers, _query(request), body, payload, ip)
         if hook.rule is not None and not hook.rule.evaluate(call):
             status = hook.response.mismatch_status
             raise _reject("trigger rule not satisfied", status, CallOutcome.REJECTED, "forbidden")
@@ -191,7 +207,7 @@ class HooksService:
 
     async def _act(self, live: LiveHook, call: HookRequest) -> ActionResult:
         hook = live.config
-        gauge = HOOK_IN_FLIGHT.labels(hook.id)
+        gauge = _metric(HOOK_IN_FLIGHT, hook.id)
         gauge.inc()
         try:
             if hook.command is not None:
@@ -274,8 +290,8 @@ class HooksService:
     ) -> None:
         elapsed = time.perf_counter() - started
         label = _UNKNOWN_LABEL if outcome is CallOutcome.UNKNOWN else hook
-        HOOK_CALLS.labels(label, outcome.value).inc()
-        HOOK_DURATION.labels(label).observe(elapsed)
+        _metric(HOOK_CALLS, label, outcome.value).inc()
+        _metric(HOOK_DURATION, label).observe(elapsed)
         self.history.add(
             HookCall(
                 hook=hook[:100],
