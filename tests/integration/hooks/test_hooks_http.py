@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hooks_helpers import Notifier, running_notifier
@@ -180,3 +182,59 @@ async def test_history_api_needs_the_notifier_credentials(tmp_path: Path) -> Non
             f"{n.base}/api/v1/hooks", headers={"Authorization": "Bearer admin"}
         )
         assert [h["id"] for h in listed.json()["hooks"]][:2] == ["open", "github"]
+
+
+async def test_an_unexpected_error_is_a_logged_500_and_the_next_call_works(
+    notifier: Notifier, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = notifier.app.state.hooks
+    check = service._check
+    calls = 0
+
+    async def broken(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("boom")
+        return await check(*args)
+
+    monkeypatch.setattr(service, "_check", broken)
+    response = await notifier.post("open", json={"name": "x"})
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert "hook open: unexpected error" in caplog.text
+    assert (await notifier.post("open", json={"name": "y"})).text == "hello y from 127.0.0.1"
+
+
+async def test_a_client_gone_mid_body_is_no_error_and_the_server_goes_on(
+    notifier: Notifier, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = notifier.base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /hooks/open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 1000\r\n\r\n{"name": '
+    )
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.close()
+    await writer.wait_closed()
+    assert await reader.read() == b""  # no answer
+    assert (await notifier.post("open", json={"name": "z"})).text == "hello z from 127.0.0.1"
+    assert "unexpected error" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/hooks/open/extra", 404),  # not a hook path: the app's own 404
+        ("POST", "/hooks/", 404),
+        ("HEAD", "/hooks/open", 405),  # a method hooks never take: the app's 405
+        ("POST", "/hooks/alertmanager", 422),  # the Alertmanager receiver's path stays its
+    ],
+)
+async def test_paths_that_are_not_hook_calls_go_through_the_app(
+    notifier: Notifier, method: str, path: str, status: int
+) -> None:
+    response = await notifier.client.request(method, notifier.base + path, json={"name": "x"})
+    assert response.status_code == status

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
@@ -61,6 +61,9 @@ class HooksFrontDoor:
         request = Request(scope, receive)
         try:
             response = await self.handle(request)
+        except ClientDisconnect:
+            log.info("hook %s: the client went away before its body arrived", hook_id)
+            return
         except Exception:
             log.exception("hook %s: unexpected error", hook_id)
             response = PlainTextResponse("Internal Server Error", status_code=500)
