@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import signal
 import socket
 import sys
 from pathlib import Path
 from typing import Any, cast
 
+from reportflow.heap import tune_gc
 from reportflow.spawn import wire
 from reportflow.spawn.local import Child
 
@@ -132,7 +132,7 @@ def main() -> None:
     # Ctrl-C in a terminal reaches the whole foreground group: the parent decides
     # what happens to its programs, and closes the socket when it is done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.freeze()
+    tune_gc()  # a run allocates a few dozen objects: collect young ones rarely
     runner: Any = asyncio.run
     with contextlib.suppress(ImportError):
         import uvloop

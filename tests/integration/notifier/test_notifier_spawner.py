@@ -119,7 +119,9 @@ async def test_the_helper_outlives_neither_its_parent_nor_its_programs(tmp_path:
             path = pathlib.Path("{pid_file}.prog")
             while not (path.exists() and path.read_text().strip()):
                 await asyncio.sleep(0.01)
-            pathlib.Path("{pid_file}").write_text(f"{{spawner.helper_pid}} {{path.read_text()}}")
+            pids = pathlib.Path("{pid_file}.tmp")
+            pids.write_text(f"{{spawner.helper_pid}} {{path.read_text()}}")
+            pids.replace("{pid_file}")  # whole, for the test to read
             await task
 
         asyncio.run(main())
@@ -133,8 +135,8 @@ async def test_the_helper_outlives_neither_its_parent_nor_its_programs(tmp_path:
     finally:
         parent.kill()
         await parent.wait()
-    assert await _gone(program)
-    assert await _gone(helper)
+    assert await _gone(program), f"program {program} outlived the helper's parent"
+    assert await _gone(helper), f"helper {helper} outlived its parent"
 
 
 async def test_a_cancelled_run_kills_its_program_and_the_helper_stays(tmp_path: Path) -> None:
