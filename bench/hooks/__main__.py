@@ -22,7 +22,8 @@ for a fixed duration and connection count:
     With ``--cap`` 4 and 32 connections, 8 calls share each slot: the queued
     case cannot answer faster than 8 runs of ``sleep 0.01`` (80 ms) at p50.
 
-Prints a markdown table of medians over ``--runs`` runs (the systems alternate),
+``--only TEXT`` (repeatable) keeps the closed-loop cases whose label holds
+TEXT. Prints a markdown table of medians over ``--runs`` runs (the systems alternate),
 with the server's CPU time per request (its own, and its children's: the
 commands it ran) and the load average before and after.
 

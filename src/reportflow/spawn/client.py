@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import socket
 import subprocess
 import sys
@@ -32,6 +33,14 @@ from reportflow.spawn.local import ProcessResult
 ANSWER_GRACE_SECONDS = 5.0
 _WATCH_SECONDS = 1.0
 _EXIT_WAIT_SECONDS = 5.0
+
+
+def _helper_env() -> dict[str, str]:
+    """This environment, with the directory reportflow was imported from first on
+    ``PYTHONPATH``: the helper must import the same code, installed or not."""
+    home = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": home + (os.pathsep + path if path else "")}
 
 
 class SpawnerLost(OSError):
@@ -131,6 +140,7 @@ class Spawner:
                 [sys.executable, "-m", "reportflow.spawn.helper", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
+                env=_helper_env(),
             )
         except BaseException:
             ours.close()

@@ -179,3 +179,36 @@ async def test_a_helper_that_stops_answering_fails_the_call_after_its_deadline(
         assert await _run(spawner, ["/bin/echo", "back"]) == "back"
     finally:
         await spawner.aclose()
+
+
+SOURCE = str(Path(client.__file__).resolve().parents[2])
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
+
+
+@pytest.mark.skipif(sys.executable == BASE_PYTHON, reason="needs a Python without reportflow")
+async def test_the_helper_imports_the_parents_reportflow_installed_or_not(tmp_path: Path) -> None:
+    # The base interpreter of this virtualenv has no reportflow installed: a parent
+    # that finds it through its own sys.path tells its helper where, so the helper
+    # starts the same code.
+    script = textwrap.dedent(
+        f"""
+        import asyncio, os, sys
+        sys.path.insert(0, {SOURCE!r})
+        from reportflow.spawn import Spawner
+
+        async def main():
+            spawner = Spawner()
+            result = await spawner.run(["/bin/echo", "ok"], env={{"PATH": os.defpath}},
+                stdin=b"", cwd=None, timeout=10, output_limit=10)
+            await spawner.aclose()
+            print(result.stdout)
+
+        asyncio.run(main())
+        """
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = await asyncio.create_subprocess_exec(
+        BASE_PYTHON, "-c", script, stdout=asyncio.subprocess.PIPE, cwd=tmp_path, env=clean
+    )
+    out, _ = await proc.communicate()
+    assert (proc.returncode, out.decode().strip()) == (0, "ok")
