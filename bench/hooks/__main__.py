@@ -212,23 +212,28 @@ def _commands(server: psutil.Process) -> list[psutil.Process]:
     return [p for p in server.children(recursive=True) if p.pid not in helpers]
 
 
-def settle(port: int, pids: list[int], timeout: float = 120) -> None:
-    """Wait until no server has a command left (webhook's background commands, reportflow's
-    queued ones) and the server answers promptly, so one case does not load the next."""
+def settle(port: int, pids: list[int], timeout: float = 120, quiet: float = 1.0) -> None:
+    """Wait until no server has started a command for ``quiet`` seconds (webhook's
+    background commands, reportflow's queued ones: a server still working off a backlog
+    starts one every few milliseconds) and the server answers promptly, so one case
+    does not load the next."""
     deadline = time.monotonic() + timeout
+    calm_since = time.monotonic()
     while time.monotonic() < deadline:
         if any(_commands(psutil.Process(pid)) for pid in pids):
-            time.sleep(0.5)
-            continue
-        started = time.monotonic()
-        with contextlib.suppress(OSError):
-            with socket.create_connection(("127.0.0.1", port), 1) as conn:
-                conn.sendall(b"GET /hooks/none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                conn.recv(64)
-            if time.monotonic() - started < 0.05:
-                time.sleep(2)
-                return
-        time.sleep(0.5)
+            calm_since = time.monotonic()
+        elif time.monotonic() - calm_since >= quiet:
+            started = time.monotonic()
+            with contextlib.suppress(OSError):
+                with socket.create_connection(("127.0.0.1", port), 1) as conn:
+                    conn.sendall(
+                        b"GET /hooks/none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    )
+                    conn.recv(64)
+                if time.monotonic() - started < 0.05:
+                    time.sleep(2)
+                    return
+        time.sleep(0.05)
 
 
 def wrk(url: str, lua: Path, duration: int, connections: int) -> Load:
