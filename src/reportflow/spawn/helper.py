@@ -9,8 +9,8 @@ process holds no inheritable descriptor) and writes back how it ended. At a
 run's timeout, or on a cancel request, its process group is killed. When the
 parent goes away (end of file on the socket) every program still running is
 killed and the helper exits. It imports nothing of reportflow beyond this
-package, so it stays small, and the ``vfork`` of each program happens here
-rather than in the parent's event loop.
+package and ``reportflow.heap``, so it stays small, and the ``vfork`` of
+each program happens here rather than in the parent's event loop.
 """
 
 from __future__ import annotations

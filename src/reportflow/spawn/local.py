@@ -1,17 +1,20 @@
 """Run a program in this process: no shell, own session, stdin fed, output capped, timeout.
 
-The notifier's command channel and command hooks run here, in the
-:class:`~reportflow.spawn.client.Spawner`'s helper process. The child is
-started with :class:`subprocess.Popen` (vfork and ``close_range`` on Linux,
-``close_fds``, the ``PATH`` of the child's environment) on plain pipes, and the
-event loop watches raw file descriptors instead of asyncio's subprocess
-transports: stdin is written into its pipe before the child starts (only what
-does not fit is written later, when the pipe drains), stdout and stderr are
-read by one callback each, and the exit is seen through a pidfd (Linux 5.3+)
-rather than asyncio's child watcher, which starts a thread per child on
-Python 3.11. Without ``os.pidfd_open`` the exit is polled. Everything — the
-run and the reading of its output — happens within the timeout; at the
-timeout, or when the caller is cancelled, the whole process group is killed.
+:class:`Child` is also what the :class:`~reportflow.spawn.client.Spawner`'s
+helper process runs the notifier's commands with. The child is started with
+:class:`subprocess.Popen` (vfork and ``close_range`` on Linux, ``close_fds``,
+the ``PATH`` of the child's environment) or, in the helper, which holds no
+inheritable descriptor, with :func:`os.posix_spawn` (the same, for about two
+thirds of the CPU), on plain pipes, and the event loop watches raw file
+descriptors instead of asyncio's subprocess transports: a program given no
+input reads ``/dev/null``; otherwise stdin is written into its pipe before the
+child starts (only what does not fit is written later, when the pipe drains);
+stdout and stderr are read by one callback each, and the exit is seen through
+a pidfd (Linux 5.3+) rather than asyncio's child watcher, which starts a thread
+per child on Python 3.11. Without ``os.pidfd_open`` the exit is polled.
+Everything — the run and the reading of its output — happens within the
+timeout; at the timeout, or when the caller is cancelled, the whole process
+group is killed.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ _CHUNK = 65536
 _DRAIN_AFTER_KILL_SECONDS = 2.0
 _POLL_FIRST, _POLL_MAX = 0.001, 0.02  # exit polling where there is no pidfd
 _HAS_PIDFD = hasattr(os, "pidfd_open")
+#: Signals Python (and the spawner's helper) ignore, which a program would otherwise
+#: inherit ignored; ``Popen`` restores the first two itself (``restore_signals``).
+_DEFAULT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ", "SIGINT") if hasattr(signal, name)
+)
 #: Standard input of every program given no input, opened once (close-on-exec).
 _DEVNULL = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 
@@ -175,6 +183,7 @@ class Child:
                 env,
                 file_actions=[(os.POSIX_SPAWN_DUP2, fd, i) for i, fd in enumerate(fds)],
                 setsid=True,
+                setsigdef=_DEFAULT_SIGNALS,
             )
         self._popen = subprocess.Popen(
             argv,

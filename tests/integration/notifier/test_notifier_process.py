@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -196,3 +197,12 @@ async def test_a_nul_in_argv_cannot_start() -> None:
     with pytest.raises(OSError, match="null"):
         await run(["/bin/echo", "a\x00b"])
     assert (await run(["/bin/echo", "after"])).stdout == "after"
+
+
+async def test_the_program_starts_with_pipe_interrupt_and_file_size_signals_at_default() -> None:
+    # Python ignores SIGPIPE and SIGXFSZ, the spawner's helper SIGINT; a program that
+    # inherited them ignored would, say, print "Broken pipe" errors instead of ending.
+    result = await run(["/bin/grep", "^SigIgn:", "/proc/self/status"])
+    ignored = int(result.stdout.split()[1], 16)
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
+        assert not ignored & (1 << (sig - 1)), f"{sig.name} ignored: {result.stdout}"
