@@ -22,7 +22,12 @@ from reportflow.notifier.dedupe import DedupeCache
 from reportflow.notifier.dispatcher import Dispatcher
 from reportflow.notifier.errors import TemplateError
 from reportflow.notifier.history import Outcome
-from reportflow.notifier.hooks.config import CommandAction, HookConfig, NotifyAction
+from reportflow.notifier.hooks.config import (
+    CommandAction,
+    HookConfig,
+    NotifyAction,
+    is_template,
+)
 from reportflow.notifier.hooks.history import CallOutcome
 from reportflow.notifier.hooks.request import HookRequest
 from reportflow.notifier.payload import Alert, AlertGroup, AlertStatus
@@ -52,10 +57,6 @@ class ActionResult:
     error: str | None = None
 
 
-def is_template(source: str) -> bool:
-    return "{{" in source or "{%" in source
-
-
 class Renderer:
     """The notifier's sandboxed renderer, skipped for text that holds no template."""
 
@@ -76,16 +77,22 @@ async def run_command(
     run_process: ProcessRunner,
 ) -> ActionResult:
     """Render argv, env and stdin from the request and run the program with ``run_process``."""
-    texts = (*action.argv, *action.env.values(), action.stdin or "")
-    ctx = call.context() if any(map(is_template, texts)) else {}  # plain argv: no context
-    try:
-        argv = [renderer.render(f"argv[{i}]", a, ctx) for i, a in enumerate(action.argv)]
-        env = {"PATH": os.defpath, "HOOK_ID": hook.id, "HOOK_METHOD": call.method}
-        env.update({k: renderer.render(f"env.{k}", v, ctx) for k, v in action.env.items()})
-        stdin = call.body if action.stdin is None else renderer.render("stdin", action.stdin, ctx)
-    except TemplateError as exc:
-        return ActionResult(CallOutcome.FAILED, error=str(exc))
-    env = {k: v.replace("\x00", "") for k, v in env.items()}
+    env = {"PATH": os.defpath, "HOOK_ID": hook.id, "HOOK_METHOD": call.method}
+    if action.templated:
+        ctx = call.context()
+        try:
+            argv = [renderer.render(f"argv[{i}]", a, ctx) for i, a in enumerate(action.argv)]
+            env.update({k: renderer.render(f"env.{k}", v, ctx) for k, v in action.env.items()})
+            stdin = (
+                call.body if action.stdin is None else renderer.render("stdin", action.stdin, ctx)
+            )
+        except TemplateError as exc:
+            return ActionResult(CallOutcome.FAILED, error=str(exc))
+        env = {k: v.replace("\x00", "") for k, v in env.items()}  # a payload's NUL
+    else:  # nothing to render: no context to build
+        argv = list(action.argv)
+        env.update(action.env)
+        stdin = call.body if action.stdin is None else action.stdin
     try:
         result = await run_process(
             argv,

@@ -8,6 +8,7 @@ and the field that is wrong. Secrets may be inline or ``*_file`` paths.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -51,6 +52,11 @@ Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def _default_methods() -> list[Method]:
     return ["POST"]
+
+
+def is_template(source: str) -> bool:
+    """Whether ``source`` holds Jinja2 syntax (text without it is used as it is)."""
+    return "{{" in source or "{%" in source
 
 
 class _Strict(BaseModel):
@@ -130,6 +136,12 @@ class CommandAction(_Strict):
     output_limit: int = Field(65536, ge=0)
     wait: bool = True
     """False: answer 202 at once and run in the background (still within the cap)."""
+
+    @cached_property
+    def templated(self) -> bool:
+        """Whether argv, an env value or stdin holds template syntax (else nothing is
+        rendered per call)."""
+        return any(map(is_template, (*self.argv, *self.env.values(), self.stdin or "")))
 
 
 class NotifyAction(_Strict):

@@ -30,10 +30,9 @@ from reportflow.notifier.hooks.actions import (
     ActionResult,
     NotifySender,
     Renderer,
-    is_template,
     run_command,
 )
-from reportflow.notifier.hooks.config import HookConfig, HooksFile
+from reportflow.notifier.hooks.config import HookConfig, HooksFile, is_template
 from reportflow.notifier.hooks.errors import HookRejection, HooksConfigError
 from reportflow.notifier.hooks.front import PREFIX, HooksFrontDoor
 from reportflow.notifier.hooks.history import CallOutcome, HookCall, HookCallLog
