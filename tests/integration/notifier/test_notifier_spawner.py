@@ -41,6 +41,15 @@ async def _wait_for(path: Path) -> str:
     raise AssertionError(f"{path} never written")
 
 
+async def _sleeper(spawner: Spawner, tmp_path: Path) -> tuple[asyncio.Task[str], int]:
+    """A run of ``sleep 30`` through ``spawner``, once it has started: its task and pid."""
+    pid_file = tmp_path / "pid"
+    running = asyncio.create_task(
+        _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
+    )
+    return running, int(await _wait_for(pid_file))
+
+
 async def _gone(pid: int) -> bool:
     for _ in range(300):
         if not alive(pid):
@@ -67,11 +76,7 @@ async def test_a_killed_helper_fails_its_runs_and_the_next_run_starts_another(
 ) -> None:
     spawner = Spawner()
     try:
-        pid_file = tmp_path / "pid"
-        running = asyncio.create_task(
-            _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
-        )
-        program = int(await _wait_for(pid_file))
+        running, program = await _sleeper(spawner, tmp_path)
         first = spawner.helper_pid
         assert first is not None
         os.kill(first, signal.SIGKILL)
@@ -87,11 +92,7 @@ async def test_a_killed_helper_fails_its_runs_and_the_next_run_starts_another(
 
 async def test_close_kills_what_still_runs(tmp_path: Path) -> None:
     spawner = Spawner()
-    pid_file = tmp_path / "pid"
-    running = asyncio.create_task(
-        _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
-    )
-    program = int(await _wait_for(pid_file))
+    running, program = await _sleeper(spawner, tmp_path)
     helper = spawner.helper_pid
     await spawner.aclose()
     with pytest.raises(SpawnerLost):
@@ -142,11 +143,7 @@ async def test_the_helper_outlives_neither_its_parent_nor_its_programs(tmp_path:
 async def test_a_cancelled_run_kills_its_program_and_the_helper_stays(tmp_path: Path) -> None:
     spawner = Spawner()
     try:
-        pid_file = tmp_path / "pid"
-        running = asyncio.create_task(
-            _run(spawner, ["/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"])
-        )
-        program = int(await _wait_for(pid_file))
+        running, program = await _sleeper(spawner, tmp_path)
         helper = spawner.helper_pid
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
