@@ -144,13 +144,11 @@ class NotifierApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         front = self.hooks_front
-        hook_id = front.hook_id(scope) if front is not None else None
-        if hook_id is None:
-            await super().__call__(scope, receive, send)
-        else:
-            assert front is not None
+        if front is not None and (hook_id := front.hook_id(scope)) is not None:
             scope["app"] = self
             await front.serve(hook_id, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings, *, config: NotifierConfig | None = None) -> NotifierApp:

@@ -71,20 +71,14 @@ async def run_process(
     cwd: Path | None,
     timeout: float,
     output_limit: int,
-    posix_spawn: bool = False,
 ) -> ProcessResult:
     """Run ``argv`` without a shell in its own session; kill its process group at ``timeout``.
-
-    With ``posix_spawn`` the program starts through :func:`os.posix_spawn` (when
-    there is no ``cwd``), which costs about two thirds of ``Popen``'s CPU but does
-    not close the descriptors this process left inheritable: only for a process
-    that holds none, such as the spawner's helper.
 
     Raises:
         OSError: the program could not be started.
         TimeoutError: it (or its output) ran past ``timeout``; its group was killed.
     """
-    child = Child(asyncio.get_running_loop(), output_limit, posix_spawn=posix_spawn)
+    child = Child(asyncio.get_running_loop(), output_limit)
     child.start(argv, env, stdin, cwd)
     try:
         async with asyncio.timeout(timeout):
@@ -123,7 +117,11 @@ class _Capture:
 class Child:
     """One running program: its pipes and its exit, watched by event-loop callbacks.
 
-    ``done`` resolves once it has exited and both of its outputs have ended."""
+    ``done`` resolves once it has exited and both of its outputs have ended. With
+    ``posix_spawn`` the program starts through :func:`os.posix_spawn` (when there
+    is no ``cwd``), about two thirds of ``Popen``'s CPU, but the descriptors this
+    process left inheritable are not closed: only for a process that holds none,
+    such as the spawner's helper."""
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, limit: int, *, posix_spawn: bool = False

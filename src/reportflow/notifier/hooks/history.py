@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from reportflow.notifier.errors import NotifierError
 from reportflow.notifier.history import MAX_LIMIT, async_url
+from reportflow.store.engine import is_memory_sqlite
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -121,7 +122,7 @@ def _storable(text: str | None) -> str | None:
 def _sqlite_file(url: str) -> str | None:
     """The database file of a SQLite URL (None for any other database, or memory)."""
     parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if parsed.get_backend_name() != "sqlite" or is_memory_sqlite(parsed):
         return None
     return parsed.database
 
@@ -244,9 +245,8 @@ class HookCallLog:
 
     async def _engine_ready(self) -> AsyncEngine:
         if self._engine is None:
-            url = sa.engine.make_url(self.url)
-            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            if self._sqlite_path is not None:
+                Path(self._sqlite_path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_async_engine(self.url)
             try:
                 async with engine.begin() as conn:
