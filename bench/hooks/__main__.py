@@ -22,6 +22,16 @@ for a fixed duration and connection count:
     With ``--cap`` 4 and 32 connections, 8 calls share each slot: the queued
     case cannot answer faster than 8 runs of ``sleep 0.01`` (80 ms) at p50.
 
+(c) a command that works: ``sha256sum`` of a 4 MB file (about 15 ms of CPU
+    here), under an open-loop load with Poisson arrivals at each
+    ``--work-rate R`` (repeatable; ``bench.hooks.openloop --arrivals
+    poisson``, the same seeded schedule for every server). webhook starts
+    every call at once, so a burst shares the cores between all of them;
+    reportflow caps the hook at ``--work-cap`` runs (default: the machine's
+    CPU count) and queues the rest, so each run has a core to itself, first
+    come first served. reportflow is also measured with no cap that binds
+    (``--connections`` runs), which tells the cap's effect from the server's.
+
 ``--only TEXT`` (repeatable) keeps the closed-loop cases whose label holds
 TEXT. Prints a markdown table of medians over ``--runs`` runs (the systems alternate),
 with the server's CPU time per request (its own, and its children's: the
@@ -43,6 +53,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -96,7 +107,11 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> 
     sys.exit(f"nothing listens on {port} after {timeout}s")
 
 
-def reportflow_hooks(cap: int, wide_cap: int) -> str:
+WORK_BYTES = 4_000_000
+
+
+def reportflow_hooks(cap: int, wide_cap: int, work_cap: int, blob: Path) -> str:
+    work = f'{{argv: [/usr/bin/sha256sum, {blob}], stdin: ""}}'
     return f"""
 hooks:
   - id: static
@@ -117,10 +132,31 @@ hooks:
     max_concurrent: {wide_cap}
     max_queued: 0
     response: {{include_output: true}}
+  - id: work
+    command: {work}
+    max_concurrent: {work_cap}
+    max_queued: 100000
+    queue_timeout_seconds: 120
+    response: {{include_output: true}}
+  - id: work-wide
+    command: {work}
+    max_concurrent: {wide_cap}
+    max_queued: 0
+    response: {{include_output: true}}
 """
 
 
-WEBHOOK_HOOKS = [
+def webhook_hooks(blob: Path) -> list[dict[str, object]]:
+    work: dict[str, object] = {
+        "id": "work",
+        "execute-command": "/usr/bin/sha256sum",
+        "pass-arguments-to-command": [{"source": "string", "name": str(blob)}],
+        "include-command-output-in-response": True,
+    }
+    return [*WEBHOOK_HOOKS, work]
+
+
+WEBHOOK_HOOKS: list[dict[str, object]] = [
     {"id": "static", "execute-command": "/bin/true", "response-message": "ok"},
     {
         "id": "static-nomatch",
@@ -145,10 +181,12 @@ WEBHOOK_HOOKS = [
 
 @contextlib.contextmanager
 def servers(
-    tmp: Path, cap: int, wide_cap: int, loop: str = "uvloop"
+    tmp: Path, cap: int, wide_cap: int, work_cap: int, loop: str = "uvloop"
 ) -> Iterator[tuple[int, int, list[int]]]:
-    (tmp / "hooks.yaml").write_text(reportflow_hooks(cap, wide_cap))
-    (tmp / "hooks.json").write_text(json.dumps(WEBHOOK_HOOKS))
+    blob = tmp / "blob"
+    blob.write_bytes(random.Random(0).randbytes(WORK_BYTES))
+    (tmp / "hooks.yaml").write_text(reportflow_hooks(cap, wide_cap, work_cap, blob))
+    (tmp / "hooks.json").write_text(json.dumps(webhook_hooks(blob)))
     rf_port, wh_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -319,9 +357,9 @@ class OpenLoad:
     lag_ms: float
 
 
-def open_loop(url: str, rate: float, duration: int) -> OpenLoad:
+def open_loop(url: str, rate: float, duration: int, arrivals: str = "uniform") -> OpenLoad:
     argv = [sys.executable, "-m", "bench.hooks.openloop", url, "--rate", f"{rate:g}"]
-    argv += ["--duration", str(duration)]
+    argv += ["--duration", str(duration), "--arrivals", arrivals]
     out = subprocess.run(argv, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     r = json.loads(out)
     refused = sum(n for status, n in r["statuses"].items() if status == "429")
@@ -337,10 +375,38 @@ def open_loop(url: str, rate: float, duration: int) -> OpenLoad:
     )
 
 
-def open_loop_table(results: dict[tuple[float, str], list[OpenLoad]]) -> None:
+@dataclass
+class OpenRuns:
+    """One run of every open-loop case at every rate, the cases' order alternating by run."""
+
+    ports: dict[str, int]
+    pids: list[int]
+    duration: int
+    index: int
+
+    def run(
+        self,
+        cases: list[tuple[str, str, str]],
+        results: dict[tuple[float, str], list[OpenLoad]],
+        arrivals: str,
+    ) -> None:
+        for rate in dict.fromkeys(rate for rate, _ in results):
+            for label, system, hook in cases if self.index % 2 == 0 else cases[::-1]:
+                url = f"http://127.0.0.1:{self.ports[system]}/hooks/{hook}"
+                settle(self.ports[system], self.pids)
+                result = open_loop(url, rate, self.duration, arrivals)
+                results[(rate, label)].append(result)
+                print(
+                    f"run {self.index + 1} open loop ({arrivals}) {rate:g}/s {label}: "
+                    f"{result.ok_rps:.0f} 2xx/s, p99 {result.p99_ms:.1f} ms",
+                    file=sys.stderr,
+                )
+
+
+def open_loop_table(results: dict[tuple[float, str], list[OpenLoad]], title: str) -> None:
     print(
-        "\n| open loop req/s | server | 2xx/s | 429/s | p50 ms | p99 ms | p99 of 2xx ms "
-        "| max ms | unfinished | generator lag ms |"
+        f"\n{title}\n\n| open loop req/s | server | 2xx/s | 429/s | p50 ms | p99 ms "
+        "| p99 of 2xx ms | max ms | unfinished | generator lag ms |"
     )
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (rate, label), loads in results.items():
@@ -353,6 +419,34 @@ def open_loop_table(results: dict[tuple[float, str], list[OpenLoad]]) -> None:
             f"| {med('p50_ms'):,.1f} | {med('p99_ms'):,.1f} | {med('ok_p99_ms'):,.1f} "
             f"| {med('max_ms'):,.0f} | {sum(x.unfinished for x in loads)} "
             f"| {max(x.lag_ms for x in loads):.1f} |"
+        )
+
+
+def work_ratios(results: dict[tuple[float, str], list[OpenLoad]], capped: str) -> None:
+    """(c): reportflow's p99 over webhook's, run by run (the runs are paired)."""
+    for (rate, label), loads in results.items():
+        if label != capped:
+            continue
+        webhook = results[(rate, "webhook, no cap")]
+        each = [rf.p99_ms / wh.p99_ms for rf, wh in zip(loads, webhook, strict=True)]
+        print(
+            f"(c) {rate:g}/s {label}: p99 / webhook p99 "
+            f"{', '.join(f'{r:.2f}' for r in each)}; median {statistics.median(each):.2f}"
+        )
+
+
+def closed_loop_table(
+    cases: list[tuple[str, str, str, str]], results: dict[int, list[Load]]
+) -> None:
+    print(
+        "| case | server | req/s | 2xx/s | p50 ms | p99 ms | non-2xx | socket errors | CPU ms/req |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for i, (case, label, _, _) in enumerate(cases):
+        m = median_load(results[i])
+        print(
+            f"| {case} | {label} | {m.rps:,.0f} | {m.ok_rps:,.0f} | {m.p50_ms:.2f} | "
+            f"{m.p99_ms:.2f} | {m.non_2xx} | {m.errors} | {m.cpu_ms:.3f} + {m.child_cpu_ms:.3f} |"
         )
 
 
@@ -412,6 +506,20 @@ def main() -> None:
         help="also run the command hook under an open-loop load of this many req/s (repeatable)",
     )
     parser.add_argument(
+        "--work-rate",
+        type=float,
+        action="append",
+        default=[],
+        help="also run (c), the CPU-bound command, under Poisson arrivals at this req/s "
+        "(repeatable)",
+    )
+    parser.add_argument(
+        "--work-cap",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="reportflow's max_concurrent in (c) (default: the CPU count)",
+    )
+    parser.add_argument(
         "--only",
         action="append",
         default=[],
@@ -439,12 +547,24 @@ def main() -> None:
     open_results: dict[tuple[float, str], list[OpenLoad]] = {
         (rate, label): [] for rate in args.open_rate for label, _, _ in open_cases
     }
+    work_cases = [
+        ("webhook, no cap", "wh", "work"),
+        (f"reportflow, cap {args.work_cap}, queue", "rf", "work"),
+        (f"reportflow, cap {wide_cap}, 429 over cap", "rf", "work-wide"),
+    ]
+    work_results: dict[tuple[float, str], list[OpenLoad]] = {
+        (rate, label): [] for rate in args.work_rate for label, _, _ in work_cases
+    }
     load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="bench-hooks-") as tmp_name:
         tmp = Path(tmp_name)
         lua = tmp / "post.lua"
         lua.write_text(LUA)
-        with servers(tmp, args.cap, wide_cap, args.loop) as (rf_port, wh_port, pids):
+        with servers(tmp, args.cap, wide_cap, args.work_cap, args.loop) as (
+            rf_port,
+            wh_port,
+            pids,
+        ):
             ports = {"rf": rf_port, "wh": wh_port}
             server_pid = {"rf": pids[0], "wh": pids[1]}
             for _, _, system, hook in cases:  # warm-up, not counted
@@ -464,36 +584,23 @@ def main() -> None:
                         f"CPU {load.cpu_ms:.3f} + {load.child_cpu_ms:.3f} ms/req",
                         file=sys.stderr,
                     )
-                for rate in args.open_rate:
-                    for label, system, hook in open_cases if run % 2 == 0 else open_cases[::-1]:
-                        url = f"http://127.0.0.1:{ports[system]}/hooks/{hook}"
-                        settle(ports[system], pids)
-                        result = open_loop(url, rate, args.duration)
-                        open_results[(rate, label)].append(result)
-                        print(
-                            f"run {run + 1} open loop {rate:g}/s {label}: "
-                            f"{result.ok_rps:.0f} 2xx/s, p99 {result.p99_ms:.1f} ms",
-                            file=sys.stderr,
-                        )
+                open_runs = OpenRuns(ports, pids, args.duration, run)
+                open_runs.run(open_cases, open_results, "uniform")
+                open_runs.run(work_cases, work_results, "poisson")
     print(
         f"\n{args.runs} runs x {args.duration}s, reportflow on {args.loop}, "
         f"wrk -t2 -c{args.connections}, "
         f"{os.cpu_count()} CPUs, load average {load_before} before and {loadavg()} after; "
         "medians; CPU ms/req: the server's own + its commands'\n"
     )
-    print(
-        "| case | server | req/s | 2xx/s | p50 ms | p99 ms | non-2xx | socket errors | CPU ms/req |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-    for i, (case, label, _, _) in enumerate(cases):
-        m = median_load(results[i])
-        print(
-            f"| {case} | {label} | {m.rps:,.0f} | {m.ok_rps:,.0f} | {m.p50_ms:.2f} | "
-            f"{m.p99_ms:.2f} | {m.non_2xx} | {m.errors} | {m.cpu_ms:.3f} + {m.child_cpu_ms:.3f} |"
-        )
+    if cases:
+        closed_loop_table(cases, results)
     ratios(args.cap, wide_cap, {label: results[i] for i, (_, label, _, _) in enumerate(cases)})
     if open_results:
-        open_loop_table(open_results)
+        open_loop_table(open_results, "(b) `sleep 0.01`, open loop, even spacing")
+    if work_results:
+        open_loop_table(work_results, "(c) `sha256sum` of 4 MB, open loop, Poisson arrivals")
+        work_ratios(work_results, work_cases[1][0])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ time spent waiting for a connection counts too (no coordinated omission).
 When the server cannot keep up, its backlog and the latencies grow for as
 long as the run lasts; that is what this measures.
 
+``--arrivals poisson`` spaces the requests as a Poisson process of the same
+mean rate (exponential gaps, drawn from ``--seed``, so every server under
+test gets the same schedule): traffic from many independent senders arrives
+in bursts, which the even spacing of ``uniform`` (the default) never has.
+
 Sends ``rate × duration`` requests, then waits at most ``--drain`` seconds for
 the answers still out (those are counted as ``unfinished``). Prints one JSON
 object: requests sent and answered, answers by status, latency percentiles of
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import time
 from collections import Counter
@@ -69,10 +75,30 @@ async def _one(session: aiohttp.ClientSession, url: str, due: float, tally: Tall
             tally.ok_latencies.append(latency)
 
 
-async def attack(
-    url: str, rate: float, duration: float, connections: int, drain: float
-) -> dict[str, Any]:
+def schedule(rate: float, duration: float, arrivals: str, seed: int) -> list[float]:
+    """Seconds from the start at which each request is due."""
     total = int(rate * duration)
+    if arrivals == "uniform":
+        return [i / rate for i in range(total)]
+    rng = random.Random(seed)
+    due, at = [], 0.0
+    for _ in range(total):
+        due.append(at)
+        at += rng.expovariate(rate)
+    return due
+
+
+async def attack(
+    url: str,
+    rate: float,
+    duration: float,
+    connections: int,
+    drain: float,
+    arrivals: str = "uniform",
+    seed: int = 1,
+) -> dict[str, Any]:
+    offsets = schedule(rate, duration, arrivals, seed)
+    total = len(offsets)
     tally = Tally()
     connector = aiohttp.TCPConnector(limit=connections, force_close=False)
     timeout = aiohttp.ClientTimeout(total=None)
@@ -82,9 +108,8 @@ async def attack(
         sent = 0
         while sent < total:
             now = time.monotonic()
-            due_now = min(total, int((now - start) * rate) + 1) if now >= start else 0
-            while sent < due_now:
-                due = start + sent / rate
+            while sent < total and start + offsets[sent] <= now:
+                due = start + offsets[sent]
                 tally.lag_max = max(tally.lag_max, now - due)
                 task = asyncio.create_task(_one(session, url, due, tally))
                 tasks.add(task)
@@ -100,6 +125,7 @@ async def attack(
     ok = len(tally.ok_latencies)
     return {
         "rate": rate,
+        "arrivals": arrivals,
         "duration_s": duration,
         "sent": sent,
         "sending_s": round(sending, 3),
@@ -124,8 +150,20 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of sending")
     parser.add_argument("--connections", type=int, default=256, help="keep-alive connections")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for answers")
+    parser.add_argument("--arrivals", choices=["uniform", "poisson"], default="uniform")
+    parser.add_argument("--seed", type=int, default=1, help="the Poisson schedule's seed")
     args = parser.parse_args()
-    result = uvloop.run(attack(args.url, args.rate, args.duration, args.connections, args.drain))
+    result = uvloop.run(
+        attack(
+            args.url,
+            args.rate,
+            args.duration,
+            args.connections,
+            args.drain,
+            args.arrivals,
+            args.seed,
+        )
+    )
     print(json.dumps(result))
 
 
