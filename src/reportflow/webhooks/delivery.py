@@ -25,6 +25,8 @@ from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
+from yarl import URL
 
 from reportflow.errors import WebhookError
 from reportflow.metrics import WEBHOOK_DELIVERIES, WEBHOOK_DELIVERY_LATENCY
@@ -69,6 +71,20 @@ class DeliveryAttempt:
 def encode_payload(payload: dict[str, Any]) -> bytes:
     """The exact body sent (and signed): compact JSON, UTF-8, non-JSON values as strings."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def env_proxy(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``...), if any.
+
+    Looked up once per client, as httpx does, rather than with aiohttp's
+    ``trust_env``, which looks it up, and reads ``~/.netrc``, in a worker
+    thread before every request: two trips to a thread and back per
+    webhook, each waiting for the loop and the GIL.
+    """
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except LookupError:
+        return None, None
 
 
 def classify(status: int) -> Outcome:
@@ -125,6 +141,8 @@ class WebhookClient:
         self.batch_size = batch_size
         self._own_http = http is None
         self._http = http
+        self._proxy: tuple[URL | None, aiohttp.BasicAuth | None] = (None, None)
+        """The environment's proxy for ``url``, for the session made here."""
         self._request_timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(self, msg_id: str, payload: dict[str, Any]) -> DeliveryAttempt:
@@ -169,9 +187,9 @@ class WebhookClient:
         at = time.time()
         started = time.perf_counter()
         if self._http is None:
-            # Made in the running loop (aiohttp wants one); proxies from the
-            # environment as httpx would.
-            self._http = aiohttp.ClientSession(trust_env=True)
+            # Made in the running loop (aiohttp wants one).
+            self._http = aiohttp.ClientSession()
+            self._proxy = env_proxy(self.url)
         try:
             async with self._http.post(
                 self.url,
@@ -179,6 +197,8 @@ class WebhookClient:
                 headers=headers,
                 timeout=self._request_timeout,
                 allow_redirects=False,
+                proxy=self._proxy[0],
+                proxy_auth=self._proxy[1],
             ) as response:
                 status = response.status
                 answer = await response.read()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
+from typing import Any
 
 import pytest
 from webhook_receiver import Receiver, Scripted
@@ -109,3 +111,54 @@ async def test_timeout_is_retried(receiver: Receiver, secret: str) -> None:
     assert attempt.error is not None
     assert attempt.error.startswith("timeout after 0.2 s")
     assert 0.2 <= attempt.latency < 1.0
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+async def test_the_environments_proxy_carries_the_request(
+    receiver: Receiver, secret: str, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    # The receiver plays the proxy: the webhook's own host is never resolved.
+    no_proxy_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{receiver.port}")
+    async with WebhookClient("http://requestor.invalid/hooks", secret) as client:
+        attempt = await client.send("msg_proxied", {"n": 1})
+    assert attempt.outcome is Outcome.DELIVERED
+    [got] = receiver.requests
+    assert got.verified
+    assert got.headers["host"] == "requestor.invalid"
+
+
+async def test_no_proxy_sends_directly(
+    receiver: Receiver, down_receiver: Receiver, secret: str, no_proxy_env: pytest.MonkeyPatch
+) -> None:
+    no_proxy_env.setenv("HTTP_PROXY", f"http://127.0.0.1:{down_receiver.port}")
+    no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    async with WebhookClient(receiver.url, secret) as client:
+        attempt = await client.send("msg_direct", {})
+    assert attempt.outcome is Outcome.DELIVERED
+    assert len(receiver.requests) == 1
+
+
+async def test_sends_take_no_trip_to_a_worker_thread(
+    receiver: Receiver, secret: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop = asyncio.get_running_loop()
+    trips = 0
+    run_in_executor = loop.run_in_executor
+
+    def counted(*args: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return run_in_executor(*args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counted)
+    async with WebhookClient(receiver.url, secret) as client:
+        attempts = [await client.send(f"msg_{i}", {}) for i in range(3)]
+    assert [a.outcome for a in attempts] == [Outcome.DELIVERED] * 3
+    assert trips == 0
