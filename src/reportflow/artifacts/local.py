@@ -10,6 +10,7 @@ file), the file is copied next to its target first and then renamed.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 from collections.abc import AsyncIterator
@@ -24,9 +25,12 @@ HASH_CHUNK = 1024 * 1024
 
 
 def _hash_file(path: Path) -> tuple[str, int]:
+    # Unbuffered: a buffered reader adds an isatty and a seek, and every system
+    # call is a point where a run's thread lets go of the GIL and may wait for
+    # the event loop's thread to give it back.
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as fh:
+    with open(path, "rb", buffering=0) as fh:
         while chunk := fh.read(HASH_CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -46,11 +50,14 @@ def _copy_and_hash(src: Path, dst: Path) -> tuple[str, int]:
 
 def _move_into_place(src: Path, dst: Path) -> tuple[str, int]:
     """Move ``src`` to ``dst`` atomically, returning its sha256 and size."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if src.stat().st_dev == dst.parent.stat().st_dev:
-        sha, size = _hash_file(src)
-        os.replace(src, dst)
+    _make_dir(dst.parent)
+    sha, size = _hash_file(src)
+    try:
+        os.replace(src, dst)  # a rename: the store's own staging shares its filesystem
         return sha, size
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
     tmp = dst.with_name(f".{dst.name}.part")
     try:
         sha, size = _copy_and_hash(src, tmp)
@@ -59,6 +66,17 @@ def _move_into_place(src: Path, dst: Path) -> tuple[str, int]:
         tmp.unlink(missing_ok=True)
     src.unlink(missing_ok=True)
     return sha, size
+
+
+def _make_dir(path: Path) -> None:
+    """``path.mkdir(parents=True, exist_ok=True)`` in one system call when the
+    parent exists (``Path.mkdir`` follows a refused one with a stat)."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        path.mkdir(parents=True, exist_ok=True)
 
 
 def _remove(path: Path, root: Path) -> None:

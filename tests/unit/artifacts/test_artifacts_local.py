@@ -126,3 +126,36 @@ async def test_memory_store_round_trip() -> None:
         assert not await store.exists("j/m.json")
     finally:
         store.close()
+
+
+def test_a_staged_file_on_another_filesystem_is_copied_into_place(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on a filesystem of its own")
+    store = LocalArtifactStore(tmp_path / "root")
+    payload = os.urandom(3 * 1024 * 1024 + 17)  # several hash chunks and a partial one
+    staged = shm / f"reportflow-test-{os.getpid()}.part"
+    staged.write_bytes(payload)
+    try:
+        artifact = store.put_file_blocking(
+            "job2/big.bin", staged, name="big.bin", format="csv", content_type="t", rows=1
+        )
+    finally:
+        staged.unlink(missing_ok=True)
+    assert artifact.sha256 == hashlib.sha256(payload).hexdigest()
+    assert artifact.size == len(payload)
+    assert (tmp_path / "root" / "job2" / "big.bin").read_bytes() == payload
+    assert sorted(p.name for p in (tmp_path / "root" / "job2").iterdir()) == ["big.bin"]
+    assert not staged.exists()
+
+
+def test_a_job_directory_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    store = LocalArtifactStore(tmp_path)
+    (tmp_path / "job3").write_bytes(b"in the way")
+    staged = store.staging_dir() / "z.part"
+    staged.write_bytes(b"x")
+    with pytest.raises(ArtifactError, match=r"'job3/a\.csv': cannot store"):
+        store.put_file_blocking(
+            "job3/a.csv", staged, name="a.csv", format="csv", content_type="t", rows=1
+        )
+    assert staged.exists()  # nothing lost: the staged file stays for the caller to clean up
