@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.pipeline --store both    # also PostgreSQL (store, queue, outbox)
     .venv/bin/python -m bench.pipeline --quick         # a smoke run
     .venv/bin/python -m bench.pipeline --server floor  # the same load against bench.pipeline.floor
+    .venv/bin/python -m bench.pipeline --mode latency --stages  # where each report's time goes
 
 Each run starts a fresh embedded server (``serve_embedded``: requestor +
 runner + webhook path, one process, one port) on a fresh database, and a
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.pipeline import stages
 from bench.pipeline.common import (
     ServerSpec,
     create_pg_database,
@@ -69,6 +71,7 @@ def one_run(case: Case, args: argparse.Namespace) -> dict[str, Any]:
             loop=args.loop,
             profile=profile,
             mode=args.server,
+            stages=home / "stages.json" if args.stages and case.mode == "latency" else None,
         )
         with running_server(spec) as server:
             cpu0 = server.cpu_seconds()
@@ -79,6 +82,8 @@ def one_run(case: Case, args: argparse.Namespace) -> dict[str, Any]:
             result["server_cpu_ms_per_report"] = (
                 (server.cpu_seconds() - cpu0) * 1000.0 / max(1, result["accepted"])
             )
+        if spec.stages is not None:
+            result["stages"] = stages.table(spec.stages)
         return result
     finally:
         if case.store == "postgres":
@@ -143,6 +148,11 @@ def main(argv: list[str] | None = None) -> None:
         "--profile", help="py-spy profile prefix, one per case (.txt: collapsed stacks, else SVG)"
     )
     parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="time each report at the server's stages in the paced runs (bench.pipeline.stages)",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         default=WORKDIR,
@@ -174,7 +184,12 @@ def main(argv: list[str] | None = None) -> None:
         results = []
         for i in range(args.runs):
             result = one_run(case, args)
+            stage_table = result.pop("stages", None)
             print(f"# {case.store} {case.mode} run {i + 1}: {result}", file=sys.stderr)
+            if stage_table is not None:
+                print(
+                    f"\n{case.store}, {case.label}, run {i + 1}: {stage_table}\n", file=sys.stderr
+                )
             results.append(result)
         rows.append((case, results))
     print(table(rows))

@@ -123,6 +123,8 @@ class ServerSpec:
     ws_buffer: int = 4096
     profile: Path | None = None
     """Record a py-spy flame graph (SVG) of the server to this file."""
+    stages: Path | None = None
+    """Record each report's stage times to this file (bench.pipeline.stages)."""
 
     def argv(self, port: int) -> list[str]:
         prefix: list[str] = []
@@ -155,6 +157,8 @@ class ServerSpec:
         ]
         if self.webhook_secret:
             argv += ["--webhook-secret", self.webhook_secret]
+        if self.stages is not None:
+            argv += ["--stages", str(self.stages)]
         return argv
 
 

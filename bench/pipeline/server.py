@@ -72,11 +72,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument("--ws-buffer", type=int, default=4096)
     parser.add_argument("--webhook-secret", default=None)
+    parser.add_argument(
+        "--stages", type=Path, help="record stage times here (bench.pipeline.stages)"
+    )
     args = parser.parse_args(argv)
     raise_fd_limit()
     settings = bench_settings(args)
     setup_logging(settings.log_level, settings.log_format)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    if args.stages is not None:
+        from bench.pipeline import stages
+
+        stages.install()
     main_coro: Coroutine[Any, Any, None]
     if args.mode == "embedded":
         from reportflow.requestor.embedded import serve_embedded
@@ -94,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         uvloop.run(main_coro)
     else:
         asyncio.run(main_coro)
+    if args.stages is not None:
+        stages.dump(args.stages)
 
 
 if __name__ == "__main__":
