@@ -146,16 +146,6 @@ hooks:
 """
 
 
-def webhook_hooks(blob: Path) -> list[dict[str, object]]:
-    work: dict[str, object] = {
-        "id": "work",
-        "execute-command": "/usr/bin/sha256sum",
-        "pass-arguments-to-command": [{"source": "string", "name": str(blob)}],
-        "include-command-output-in-response": True,
-    }
-    return [*WEBHOOK_HOOKS, work]
-
-
 WEBHOOK_HOOKS: list[dict[str, object]] = [
     {"id": "static", "execute-command": "/bin/true", "response-message": "ok"},
     {
@@ -177,6 +167,16 @@ WEBHOOK_HOOKS: list[dict[str, object]] = [
         "include-command-output-in-response": True,
     },
 ]
+
+
+def webhook_hooks(blob: Path) -> list[dict[str, object]]:
+    work: dict[str, object] = {
+        "id": "work",
+        "execute-command": "/usr/bin/sha256sum",
+        "pass-arguments-to-command": [{"source": "string", "name": str(blob)}],
+        "include-command-output-in-response": True,
+    }
+    return [*WEBHOOK_HOOKS, work]
 
 
 @contextlib.contextmanager
