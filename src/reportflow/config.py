@@ -59,8 +59,10 @@ class RequestorSettings(BaseModel):
     secure_cookies: bool = True
     """Send session cookies only over HTTPS; turn off for plain-HTTP localhost."""
     session_ttl_seconds: float = Field(12 * 3600.0, gt=0)
-    submissions_per_minute: int = Field(30, ge=1)
-    max_in_flight: int = Field(20, ge=1)
+    submissions_per_minute: int = Field(30, ge=0)
+    """Submissions a user may make in any 60 s; 0: no limit."""
+    max_in_flight: int = Field(20, ge=0)
+    """Reports a user may have queued or running at once; 0: no limit."""
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
     max_hook_body_bytes: int = Field(1024 * 1024, ge=1024)
     webhook_tolerance_seconds: float = Field(300.0, ge=0)

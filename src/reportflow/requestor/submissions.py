@@ -103,21 +103,29 @@ def request_hash(report: str, params: dict[str, Any], formats: list[str] | None)
 
 
 async def _check_limits(services: Services, db: Any, user: User, now: float) -> None:
-    in_flight, count, oldest = await reports.usage(db, user.id, now - RATE_WINDOW_SECONDS)
-    if in_flight >= services.config.max_in_flight:
+    config = services.config
+    in_flight, window_full_since = await reports.usage(
+        db,
+        user.id,
+        now - RATE_WINDOW_SECONDS,
+        max_in_flight=config.max_in_flight,
+        per_window=config.submissions_per_minute,
+    )
+    if config.max_in_flight and in_flight >= config.max_in_flight:
         RATE_LIMITED.labels("in_flight").inc()
         raise HTTPException(
             429,
-            f"user {user.name!r} has {services.config.max_in_flight} reports in flight already",
+            f"user {user.name!r} has {config.max_in_flight} reports in flight already",
             headers={"Retry-After": str(IN_FLIGHT_RETRY_AFTER)},
         )
-    if count >= services.config.submissions_per_minute:
+    if window_full_since is not None:
         RATE_LIMITED.labels("per_minute").inc()
-        wait = max(1, math.ceil((oldest or now) + RATE_WINDOW_SECONDS - now))
+        # A slot frees when the limit-th newest submission leaves the window.
+        wait = max(1, math.ceil(window_full_since + RATE_WINDOW_SECONDS - now))
         raise HTTPException(
             429,
-            f"user {user.name!r} submitted {count} reports in the last minute "
-            f"(limit {services.config.submissions_per_minute})",
+            f"user {user.name!r} submitted {config.submissions_per_minute} reports "
+            f"in the last minute (the limit)",
             headers={"Retry-After": str(wait)},
         )
 

@@ -28,21 +28,35 @@ _GET_LOCKED = _GET.with_for_update(of=reports)
 _FIND_INFLIGHT = _select().where(
     reports.c.user_id == bindparam("b_user"), reports.c.inflight_key == bindparam("b_key")
 )
-_COUNT_IN_FLIGHT = (
+# The limits' query stops counting at the limit: what it reads is bounded by the
+# limits, not by how many reports a user has in flight or sent in the last minute
+# (a user allowed thousands a minute would otherwise have them all counted on
+# every submission).
+_IN_FLIGHT_UP_TO_CAP = (
     select(func.count())
-    .select_from(reports)
-    # One bound value per status, not an expanding list SQLAlchemy re-renders per call.
-    .where(
-        reports.c.user_id == bindparam("b_user"),
-        reports.c.status.in_([bindparam(f"b_status_{s}", s) for s in IN_FLIGHT]),
+    .select_from(
+        select(reports.c.id)
+        # One bound value per status, not an expanding list SQLAlchemy re-renders per call.
+        .where(
+            reports.c.user_id == bindparam("b_user"),
+            reports.c.status.in_([bindparam(f"b_status_{s}", s) for s in IN_FLIGHT]),
+        )
+        .limit(bindparam("b_in_flight_cap"))
+        .subquery()
     )
+    .scalar_subquery()
 )
-_SINCE = (reports.c.user_id == bindparam("b_user"), reports.c.created_at > bindparam("b_since"))
-_USAGE = select(
-    _COUNT_IN_FLIGHT.scalar_subquery(),
-    select(func.count()).select_from(reports).where(*_SINCE).scalar_subquery(),
-    select(func.min(reports.c.created_at)).where(*_SINCE).scalar_subquery(),
+# The created_at of the user's n-th newest submission after b_since (OFFSET n-1),
+# NULL when there are fewer: the window is full until that one leaves it.
+_NTH_NEWEST_SINCE = (
+    select(reports.c.created_at)
+    .where(reports.c.user_id == bindparam("b_user"), reports.c.created_at > bindparam("b_since"))
+    .order_by(reports.c.created_at.desc())
+    .limit(bindparam("b_take"))
+    .offset(bindparam("b_skip"))
+    .scalar_subquery()
 )
+_USAGE = select(_IN_FLIGHT_UP_TO_CAP, _NTH_NEWEST_SINCE)
 
 
 def _report(row: Any) -> Report:
@@ -169,12 +183,28 @@ async def list_quiet_in_flight(
     return [_report(row) for row in await conn.execute(stmt)]
 
 
-async def usage(conn: AsyncConnection, user_id: int, since: float) -> tuple[int, int, float | None]:
-    """The user's reports in flight, how many they submitted after ``since``, and
-    the oldest of those's time: one statement for the submission limits."""
-    params = {"b_user": user_id, "b_since": since}
-    in_flight, count, oldest = (await conn.execute(_USAGE, params)).one()
-    return int(in_flight), int(count), oldest
+async def usage(
+    conn: AsyncConnection, user_id: int, since: float, *, max_in_flight: int, per_window: int
+) -> tuple[int, float | None]:
+    """The submission limits' figures for one user, in one statement.
+
+    Returns the user's reports in flight, counted up to ``max_in_flight``, and
+    the time of their ``per_window``-th newest submission after ``since`` (None
+    when they made fewer): the window stays full until that one leaves it.
+    A limit of 0 is not checked (0 and None come back); with both 0 the
+    database is not asked.
+    """
+    if max_in_flight <= 0 and per_window <= 0:
+        return 0, None
+    params = {
+        "b_user": user_id,
+        "b_since": since,
+        "b_in_flight_cap": max(0, max_in_flight),
+        "b_take": 1 if per_window > 0 else 0,
+        "b_skip": max(0, per_window - 1),
+    }
+    in_flight, nth_at = (await conn.execute(_USAGE, params)).one()
+    return int(in_flight), nth_at
 
 
 async def update_report(

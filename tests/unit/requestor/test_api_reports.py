@@ -178,6 +178,38 @@ async def test_submissions_per_minute(tmp_path) -> None:  # type: ignore[no-unty
     assert 1 <= int(codes[2].headers["retry-after"]) <= 60
 
 
+async def test_limits_of_zero_are_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from requestor_harness import harness
+
+    async with harness(tmp_path, submissions_per_minute=0, max_in_flight=0) as h:
+        await h.add_user("ann")
+        async with h.client("ann") as c:
+            codes = [
+                (
+                    await c.post(
+                        "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
+                    )
+                ).status_code
+                for _ in range(40)
+            ]
+    assert codes == [202] * 40  # past both defaults (30 a minute, 20 in flight)
+
+
+async def test_a_full_window_names_the_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from requestor_harness import harness
+
+    async with harness(tmp_path, submissions_per_minute=3, max_in_flight=0) as h:
+        await h.add_user("ann")
+        async with h.client("ann") as c:
+            body = {"report": "sales", "params": {"region": "north"}}
+            codes = [(await c.post("/api/v1/reports", json=body)) for _ in range(4)]
+    assert [r.status_code for r in codes] == [202, 202, 202, 429]
+    assert codes[3].json()["detail"] == (
+        "user 'ann' submitted 3 reports in the last minute (the limit)"
+    )
+    assert 59 <= int(codes[3].headers["retry-after"]) <= 60
+
+
 async def test_artifact_download_streams_the_stored_bytes(rf: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
     async with rf.client("ann") as c:
         report = (
