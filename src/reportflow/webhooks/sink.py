@@ -66,7 +66,7 @@ class _Throttle:
 
     last_sent: float = float("-inf")
     held: ReportEvent | None = None
-    timer: asyncio.Task[None] | None = None
+    timer: asyncio.TimerHandle | None = None
 
 
 class WebhookSink:
@@ -103,7 +103,7 @@ class WebhookSink:
     ) -> None:
         self.client = client
         self.hold_started = hold_started
-        self._held_started: dict[str, tuple[ReportEvent, asyncio.Task[None]]] = {}
+        self._held_started: dict[str, tuple[ReportEvent, asyncio.TimerHandle]] = {}
         self.outbox = outbox
         self.progress_interval = progress_interval
         self.quiet_start = quiet_start
@@ -166,27 +166,34 @@ class WebhookSink:
                 # As if a progress went out just now: the first real one waits an interval.
                 self._throttles[event.job_id] = _Throttle(last_sent=time.monotonic())
             if self.hold_started > 0:
-                timer = self._spawn(self._release_started(event.job_id))
+                # Timers, not tasks: most are cancelled (the job ends first), and
+                # cancelling a handle costs nothing where a task must be resumed.
+                loop = asyncio.get_running_loop()
+                timer = loop.call_later(self.hold_started, self._send_held_started, event.job_id)
                 self._held_started[event.job_id] = (event, timer)
             else:
                 self._send(event)
-
-    async def _release_started(self, job_id: str) -> None:
-        await asyncio.sleep(self.hold_started)
-        self._send_held_started(job_id)
 
     def _send_held_started(self, job_id: str) -> None:
         held = self._held_started.pop(job_id, None)
         if held is not None:
             event, timer = held
-            if timer is not asyncio.current_task():
-                timer.cancel()
+            timer.cancel()  # nothing when it is the one firing
             self._send(event)
 
     async def drain(self) -> None:
-        """Wait until every direct message started so far (and held progress) is sent."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait until every direct message started so far, and what is held
+        (progress, started), is sent."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+                continue
+            timers = [timer for _, timer in self._held_started.values()]
+            timers += [t.timer for t in self._throttles.values() if t.timer is not None]
+            if not timers:
+                return
+            await asyncio.sleep(max(0.0, max(t.when() for t in timers) - loop.time()))
 
     async def close(self) -> None:
         await self.drain()
@@ -222,10 +229,10 @@ class WebhookSink:
             self._send_progress(event)
             return
         throttle.held = event
-        throttle.timer = self._spawn(self._release(event.job_id, throttle, wait))
+        loop = asyncio.get_running_loop()
+        throttle.timer = loop.call_later(wait, self._release, event.job_id, throttle)
 
-    async def _release(self, job_id: str, throttle: _Throttle, wait: float) -> None:
-        await asyncio.sleep(wait)
+    def _release(self, job_id: str, throttle: _Throttle) -> None:
         held, throttle.held, throttle.timer = throttle.held, None, None
         if held is None or self._throttles.get(job_id) is not throttle:
             return

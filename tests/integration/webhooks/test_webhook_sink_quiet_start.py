@@ -121,3 +121,34 @@ async def test_a_progress_held_by_quiet_start_keeps_the_started_held(
     assert _kinds(receiver) == []  # the final event alone, through the sqlite_outbox
     [stored] = await sqlite_outbox.list_deliveries()
     assert stored.id == "msg_j1_1_succeeded"
+
+
+async def test_drain_waits_for_a_held_started(
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(client, sqlite_outbox, hold_started=0.2)
+        await sink.emit(_event(EventKind.STARTED))
+        await sink.drain()  # returns once the hold is over and the started is out
+        assert _kinds(receiver) == ["report.started"]
+
+
+async def test_what_a_final_event_supersedes_is_not_waited_for(
+    sqlite_outbox: Outbox, receiver: Receiver, secret: str
+) -> None:
+    async with WebhookClient(receiver.url, secret) as client:
+        sink = WebhookSink(
+            client, sqlite_outbox, hold_started=30.0, progress_interval=30.0, quiet_start=True
+        )
+        for job in ("j1", "j2"):
+            await sink.emit(_event(EventKind.STARTED, job))
+            await sink.emit(_event(EventKind.PROGRESS, job, percent=10))
+        await sink.emit(_event(EventKind.SUCCEEDED, "j1"))
+        await sink.emit(_event(EventKind.CANCELLED, "j2"))
+        async with asyncio.timeout(5):  # the holds (30 s) were dropped, not left to run out
+            await sink.drain()
+    assert _kinds(receiver) == []
+    assert sorted(d.id for d in await sqlite_outbox.list_deliveries()) == [
+        "msg_j1_1_succeeded",
+        "msg_j2_1_cancelled",
+    ]
