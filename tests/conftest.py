@@ -22,6 +22,14 @@ MY_PORT = int(os.environ.get("REPORTFLOW_TEST_MYSQL_PORT", "3306"))
 REDIS_PORT = int(os.environ.get("REPORTFLOW_TEST_REDIS_PORT", "6379"))
 
 
+@pytest.fixture(autouse=True)
+def restore_switch_interval() -> Iterator[None]:
+    """Undo ``tune_switch_interval`` (process-wide) after every test that serves a runner."""
+    interval = sys.getswitchinterval()
+    yield
+    sys.setswitchinterval(interval)
+
+
 @pytest.fixture
 def restore_gc() -> Iterator[None]:
     """Undo ``reportflow.heap.tune_gc`` (a frozen heap, another threshold) after the test."""

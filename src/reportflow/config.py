@@ -49,6 +49,10 @@ class RunnerSettings(BaseModel):
     autoscale_wait_seconds: float = Field(30.0, ge=0)
     """The queue-wait objective (p95) the autoscaler sizes for."""
     scale_down_window_seconds: float = Field(300.0, ge=0)
+    switch_interval_seconds: float = Field(0.001, gt=0, le=1)
+    """How long a thread keeps the GIL while another waits for it (Python's
+    default is 0.005), set in processes that run reports (``reportflow runner``,
+    ``reportflow up``): see ``tune_switch_interval``."""
 
 
 class RequestorSettings(BaseModel):

@@ -106,7 +106,7 @@ async def serve_embedded(
     # every request in flight (the scale hook pulls in SciPy, about 0.5 s).
     from reportflow.runner import scale
     from reportflow.runner.executors import warm_up
-    from reportflow.runner.service import build_runner, report_executor
+    from reportflow.runner.service import build_runner, report_executor, tune_switch_interval
     from reportflow.webhooks import WebhookSink
 
     listener = _listen(host, port)
@@ -137,6 +137,7 @@ async def serve_embedded(
         await warm_up(executor)  # the web server already answers meanwhile
         runner = build_runner(settings, queue, executor, sink=sink)
         tune_gc()  # everything the server needs is built: out of the collector's way
+        tune_switch_interval(settings.runner)  # the runs' threads share the GIL with the loop
         _mount_scale_hook(app, scale, runner, settings)
         app.state.runners = [runner]  # the admin page shows its slots
         stop = asyncio.Event()

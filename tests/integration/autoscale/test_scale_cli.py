@@ -8,6 +8,7 @@ import gc
 import os
 import signal
 import socket
+import sys
 from pathlib import Path
 
 import httpx
@@ -72,6 +73,7 @@ async def test_cli_scales_a_served_runner() -> None:
             "max_concurrency": 12,
             "scale_token": TOKEN,
             "grace_seconds": 0,
+            "switch_interval_seconds": 0.003,
         },
     )
     served = asyncio.create_task(
@@ -83,6 +85,7 @@ async def test_cli_scales_a_served_runner() -> None:
     try:
         await wait_up(f"{base}/healthz")  # served after the signal handlers are in
         up = True
+        assert sys.getswitchinterval() == pytest.approx(0.003)  # tune_switch_interval
         code, out = await asyncio.to_thread(scale, "--target", "9", "--url", url, "--token", TOKEN)
         assert (code, out.strip()) == (0, "concurrency 2 -> 9")
         code, out = await asyncio.to_thread(scale, "--delta", "+20", "--url", url, "--token", TOKEN)
@@ -125,7 +128,12 @@ async def test_up_serves_the_scale_hook_on_its_port(tmp_path: Path) -> None:
     settings = Settings(
         home=tmp_path,
         connections={"warehouse": f"sqlite:///{tmp_path / 'none.db'}"},
-        runner={"concurrency": 2, "max_concurrency": 6, "scale_token": TOKEN},
+        runner={
+            "concurrency": 2,
+            "max_concurrency": 6,
+            "scale_token": TOKEN,
+            "switch_interval_seconds": 0.002,
+        },
     )
     served = asyncio.create_task(serve_embedded(settings, "127.0.0.1", port))
     url = f"http://127.0.0.1:{port}/hooks/scale"
@@ -135,6 +143,7 @@ async def test_up_serves_the_scale_hook_on_its_port(tmp_path: Path) -> None:
         await wait_for_status(url, 401, served)
         mounted = True
         assert gc.get_freeze_count() > 0  # start-up objects out of the collector's way
+        assert sys.getswitchinterval() == pytest.approx(0.002)  # the runs' threads
         async with httpx.AsyncClient() as client:
             auth = {"authorization": f"Bearer {TOKEN}"}
             r = await client.post(url, json={"target": 5}, headers=auth)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import base64
 import gc
+import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from reportflow.config import Settings
 from reportflow.errors import ConfigError
 from reportflow.heap import GC_THRESHOLD, tune_gc
 from reportflow.queue import connect
 from reportflow.runner import FanoutSink, LogSink, NoopExecutor
-from reportflow.runner.service import build_runner, event_sink, load_factory
+from reportflow.runner.service import (
+    build_runner,
+    event_sink,
+    load_factory,
+    tune_switch_interval,
+)
 from reportflow.webhooks import WebhookSink
 
 
@@ -64,3 +71,12 @@ async def test_events_go_to_the_log_unless_a_requestor_is_configured(tmp_path: P
         assert webhook.client.url == "http://127.0.0.1:9/hooks/runner"
     finally:
         await sink.close()
+
+
+def test_switch_interval_is_a_runner_setting() -> None:
+    assert Settings().runner.switch_interval_seconds == 0.001
+    tune_switch_interval(Settings(runner={"switch_interval_seconds": 0.004}).runner)
+    assert sys.getswitchinterval() == pytest.approx(0.004)
+    for bad in (0, -1, 2):
+        with pytest.raises(ValidationError, match="switch_interval_seconds"):
+            Settings(runner={"switch_interval_seconds": bad})
