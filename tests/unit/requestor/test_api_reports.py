@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import httpx
 from requestor_harness import Harness, runner_event
 
 from reportflow.queue import JobState
@@ -141,68 +143,38 @@ async def test_retry_makes_a_new_report_linked_to_the_old(rf: Harness) -> None:
     assert retried.json()["params"] == report["params"]
 
 
-async def test_rate_limits_answer_429_with_retry_after(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def _submissions(tmp_path: Path, count: int, **limits: int) -> list[httpx.Response]:
+    """``count`` submissions of one user, one after the other, under ``limits``."""
     from requestor_harness import harness
 
-    async with harness(tmp_path, submissions_per_minute=100, max_in_flight=2) as h:
+    async with harness(tmp_path, **limits) as h:
         await h.add_user("ann")
         async with h.client("ann") as c:
-            codes = [
-                (
-                    await c.post(
-                        "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
-                    )
-                )
-                for _ in range(3)
-            ]
+            body = {"report": "sales", "params": {"region": "north"}}
+            return [await c.post("/api/v1/reports", json=body) for _ in range(count)]
+
+
+async def test_rate_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
+    codes = await _submissions(tmp_path, 3, submissions_per_minute=100, max_in_flight=2)
     assert [r.status_code for r in codes] == [202, 202, 429]
     assert int(codes[2].headers["retry-after"]) > 0
     assert "in flight" in codes[2].json()["detail"]
 
 
-async def test_submissions_per_minute(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from requestor_harness import harness
-
-    async with harness(tmp_path, submissions_per_minute=2, max_in_flight=100) as h:
-        await h.add_user("ann")
-        async with h.client("ann") as c:
-            codes = [
-                (
-                    await c.post(
-                        "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
-                    )
-                )
-                for _ in range(3)
-            ]
+async def test_submissions_per_minute(tmp_path: Path) -> None:
+    codes = await _submissions(tmp_path, 3, submissions_per_minute=2, max_in_flight=100)
     assert [r.status_code for r in codes] == [202, 202, 429]
     assert 1 <= int(codes[2].headers["retry-after"]) <= 60
 
 
-async def test_limits_of_zero_are_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from requestor_harness import harness
-
-    async with harness(tmp_path, submissions_per_minute=0, max_in_flight=0) as h:
-        await h.add_user("ann")
-        async with h.client("ann") as c:
-            codes = [
-                (
-                    await c.post(
-                        "/api/v1/reports", json={"report": "sales", "params": {"region": "north"}}
-                    )
-                ).status_code
-                for _ in range(40)
-            ]
-    assert codes == [202] * 40  # past both defaults (30 a minute, 20 in flight)
+async def test_limits_of_zero_are_off(tmp_path: Path) -> None:
+    codes = await _submissions(tmp_path, 40, submissions_per_minute=0, max_in_flight=0)
+    # past both defaults (30 a minute, 20 in flight)
+    assert [r.status_code for r in codes] == [202] * 40
 
 
-async def test_a_full_window_names_the_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from requestor_harness import harness
-
-    async with harness(tmp_path, submissions_per_minute=3, max_in_flight=0) as h:
-        await h.add_user("ann")
-        async with h.client("ann") as c:
-            body = {"report": "sales", "params": {"region": "north"}}
-            codes = [(await c.post("/api/v1/reports", json=body)) for _ in range(4)]
+async def test_a_full_window_names_the_limit(tmp_path: Path) -> None:
+    codes = await _submissions(tmp_path, 4, submissions_per_minute=3, max_in_flight=0)
     assert [r.status_code for r in codes] == [202, 202, 202, 429]
     assert codes[3].json()["detail"] == (
         "user 'ann' submitted 3 reports in the last minute (the limit)"
