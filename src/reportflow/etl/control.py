@@ -8,8 +8,10 @@ thread; the loop keeps control through a :class:`RunControl`:
   blocking engines register an interrupt (DuckDB's ``interrupt``) so a long
   query stops too;
 * progress: the thread calls :meth:`report` as rows move; updates are throttled
-  (stage changes always pass) and handed to the loop, where one task delivers
-  them to the callback in order;
+  (stage changes always pass) and handed to the loop, where a task delivers
+  them to the callback in order while any are pending (none is kept for a
+  run that sends none); :meth:`finish` delivers the last one in the caller's
+  own task;
 * async report functions: the thread awaits coroutines on the loop with
   :meth:`run_on_loop`, polling for cancellation while it waits.
 """
@@ -21,6 +23,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -57,16 +60,15 @@ class RunControl:
         self._interrupts: list[Callable[[], None]] = []
         self._last_stage: str | None = None
         self._last_time = 0.0
-        self._queue: asyncio.Queue[Progress | None] = asyncio.Queue()
-        self._deliverer: asyncio.Task[None] | None = None
+        self._pending: deque[Progress] = deque()
+        self._pump: asyncio.Task[None] | None = None
+        """Delivers ``_pending`` while it is not empty (loop side)."""
         self.percent: float | None = None
         """Set by sources that know how far they are (0–100)."""
         self._deferred: list[Callable[[], None]] = []
         self.source_error: BaseException | None = None
         """The first error raised by the source, kept because engines that pull
         the source themselves (DuckDB) wrap it in their own error."""
-        if progress is not None:
-            self._deliverer = loop.create_task(self._deliver(progress))
 
     # -- cancellation ---------------------------------------------------------
     @property
@@ -124,7 +126,7 @@ class RunControl:
 
     # -- progress -------------------------------------------------------------
     def report(self, stage: str, rows: int, *, force: bool = False) -> None:
-        """Queue a progress update, throttled per :data:`PROGRESS_INTERVAL`."""
+        """Queue a progress update (worker thread), throttled per :data:`PROGRESS_INTERVAL`."""
         if self._callback is None:
             return
         now = time.monotonic()
@@ -135,28 +137,53 @@ class RunControl:
             self._last_stage = stage
             self._last_time = now
         update = Progress(stage=stage, rows=rows, percent=self.percent)
-        self._loop.call_soon_threadsafe(self._queue.put_nowait, update)
+        self._loop.call_soon_threadsafe(self._enqueue, update)
 
-    async def _deliver(self, callback: ProgressCallback) -> None:
-        while (update := await self._queue.get()) is not None:
-            try:
-                await callback(update)
-            except Exception:  # a broken progress consumer must not fail the report
-                log.warning("progress callback failed", exc_info=True)
+    def _enqueue(self, update: Progress) -> None:
+        self._pending.append(update)
+        if self._pump is None:
+            self._pump = self._loop.create_task(self._deliver())
+
+    async def _deliver(self) -> None:
+        try:
+            while self._pending:
+                await self._call(self._pending.popleft())
+        finally:
+            self._pump = None
+
+    async def _call(self, update: Progress) -> None:
+        if self._callback is None:
+            return
+        try:
+            await self._callback(update)
+        except Exception:  # a broken progress consumer must not fail the report
+            log.warning("progress callback failed", exc_info=True)
+
+    async def finish(self, stage: str, rows: int) -> None:
+        """Deliver the run's last update (loop side), after every earlier one.
+
+        Called once the worker thread is done, so everything it reported is
+        pending already; the last update goes out in the caller's own task.
+        """
+        if self._callback is None:
+            return
+        if self._pump is not None:
+            await self._pump
+        await self._call(Progress(stage=stage, rows=rows, percent=self.percent))
 
     async def close(self, *, drain: bool = True) -> None:
-        """Stop the delivery task (loop side), after delivering what is queued
-        when ``drain`` is true; a failed or cancelled run drops the rest."""
-        if self._deliverer is None:
+        """After the run (loop side): wait for the updates still being
+        delivered when ``drain`` is true; a failed or cancelled run drops them."""
+        pump = self._pump
+        if pump is None:
             return
-        if not drain:
-            self._deliverer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._deliverer
+        if drain:
+            await pump
             return
-        # Through the loop's ready queue, behind updates the thread already sent.
-        self._loop.call_soon(self._queue.put_nowait, None)
-        await asyncio.shield(self._deliverer)
+        self._pending.clear()
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
 
     # -- loop access ----------------------------------------------------------
     def run_on_loop(self, make: Callable[[], Awaitable[T]]) -> T:

@@ -33,7 +33,7 @@ from reportflow.artifacts.keys import artifact_key
 from reportflow.catalog.model import OutputFormat, ReportDefinition
 from reportflow.config import Settings
 from reportflow.etl.contract import ProgressCallback, RunResult, Stage
-from reportflow.etl.control import RunCancelled, RunControl
+from reportflow.etl.control import RunControl
 from reportflow.etl.pipeline import Outcome, Plan, Staged, run_pipeline
 
 log = logging.getLogger("reportflow.etl")
@@ -83,7 +83,7 @@ async def run_report(
             outcome = await _in_thread(lambda: run_pipeline(plan, control), control, job_id)
             artifacts = await _publish(outcome, store, plan)
         control.percent = 100.0
-        control.report(Stage.DONE, outcome.rows, force=True)
+        await control.finish(Stage.DONE, outcome.rows)
         finished = True
     finally:
         await control.close(drain=finished)
@@ -147,14 +147,19 @@ async def _in_thread(
     thread; a result the thread still produced is handed to ``undo``."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
+    # The thread's outcome, awaited only once the caller is cancelled (``future``
+    # is then cancelled with it): awaiting ``future`` itself instead of a shield
+    # over it wakes the caller one loop turn sooner.
+    ended: asyncio.Future[tuple[T | None, BaseException | None]] = loop.create_future()
 
     def settle(result: T | None, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)  # type: ignore[arg-type]
+        if not future.done():
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)  # type: ignore[arg-type]
+        if not ended.done():
+            ended.set_result((result, error))
 
     def work() -> None:
         thread = threading.current_thread()
@@ -172,14 +177,16 @@ async def _in_thread(
 
     _THREADS.run(work)
     try:
-        return await asyncio.shield(future)
+        return await future
     except asyncio.CancelledError:
         control.cancel()
         # Wait for the thread to unwind: it deletes its staging files.
-        with contextlib.suppress(RunCancelled, Exception):
-            late = await future
-            if undo is not None:
-                await undo(late)
+        late, error = await ended
+        if future.done() and not future.cancelled():
+            future.exception()  # settled just before the cancel: seen here, not logged
+        if error is None and undo is not None:
+            with contextlib.suppress(Exception):  # best effort: the run is cancelled anyway
+                await undo(late)  # type: ignore[arg-type]
         raise
 
 
