@@ -51,10 +51,9 @@ def _copy_and_hash(src: Path, dst: Path) -> tuple[str, int]:
 def _move_into_place(src: Path, dst: Path) -> tuple[str, int]:
     """Move ``src`` to ``dst`` atomically, returning its sha256 and size."""
     _make_dir(dst.parent)
-    sha, size = _hash_file(src)
     try:
         os.replace(src, dst)  # a rename: the store's own staging shares its filesystem
-        return sha, size
+        return _hash_file(dst)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
